@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs, with apt-get, exactly the Debian 12 packages dnsgate needs to
+# build and test that are not installed yet. `make test`, `make run` and
+# `make fuzz` call it; it does nothing when everything is present.
+set -eu
+
+# build: compiler, Lua for the configuration language, libsodium for the
+# console key, liburcu for configuration snapshots.
+BUILD="gcc make pkg-config liblua5.4-dev libsodium-dev liburcu-dev"
+# fuzz: clang with the libFuzzer runtime.
+FUZZ="clang libclang-rt-14-dev"
+# tests: the real servers and clients the system tests start.
+TEST="python3 python3-pytest python3-dnspython nsd unbound knot knot-dnsutils \
+bind9-dnsutils ldnsutils iproute2 procps"
+
+missing=""
+for p in $BUILD $FUZZ $TEST; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not start the servers we install: the tests start
+# their own on free ports (policy-rc.d is honoured by invoke-rc.d).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -q >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >&2
