@@ -3,7 +3,7 @@
 
 VARIANT ?= release
 FUZZ_SECONDS ?= 300
-B := build/$(VARIANT)
+B ?= build/$(VARIANT)
 
 .DEFAULT_GOAL := all
 include mk/flags.mk
@@ -36,8 +36,8 @@ deps:
 
 # Every test: unit tests, documentation check, fuzz-corpus replay, system tests.
 test: deps
-	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) all
-	@VARIANT=$(VARIANT) scripts/test.sh
+	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
+	@VARIANT=$(VARIANT) B=$(B) scripts/test.sh
 
 check-asan:
 	@$(MAKE) --no-print-directory VARIANT=asan test
@@ -47,7 +47,7 @@ fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 run: deps
-	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) all
+	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
 	@scripts/lab.sh
 
 clean:

@@ -4,7 +4,7 @@
 # header documentation check, fuzz-seed replay, system tests (pytest).
 set -u
 VARIANT=${VARIANT:-release}
-B=build/$VARIANT
+B=${B:-build/$VARIANT}
 export DNSGATE_BUILD="$PWD/$B"
 LOG=$B/test-logs
 mkdir -p "$LOG"
