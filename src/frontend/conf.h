@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * The frontend's configuration model: what a dnsdist Lua file (or the
+ * command line) describes, in plain C structures. The Lua layer
+ * (config/lua_*.c) builds one struct fe_conf; the data plane reads it.
+ *
+ * DESIGN: the configuration is built on the main thread before any worker
+ * starts and is read-only afterwards, except for the fields marked
+ * "runtime": those are atomics written by the control thread (health checks,
+ * console commands) and read by workers. Backends, pools and rules are
+ * referenced by pointer from the data plane and live as long as the conf.
+ * Every allocation here is boot-time (xalloc-style); fe_conf_free() releases
+ * all of it.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/compiler.h"
+#include "lib/dname.h"
+#include "lib/nmg.h"
+#include "lib/sockaddr.h"
+
+struct rule;
+struct action;
+struct pcache;
+
+#define FE_NAME_MAX 64
+
+/* Server selection policies (dnsdist's built-ins). */
+enum fe_policy {
+	FE_POL_LEAST_OUTSTANDING, /* dnsdist's default */
+	FE_POL_FIRST_AVAILABLE,
+	FE_POL_ROUNDROBIN,
+	FE_POL_WRANDOM,
+	FE_POL_WHASHED,
+	FE_POL_CHASHED,
+};
+
+/* A frontend listener (setLocal/addLocal): UDP and TCP on one address. */
+struct fe_listener {
+	union dg_sockaddr addr;
+	bool do_udp, do_tcp;     /* both by default */
+	bool reuseport;          /* addLocal{reusePort=true} */
+	int tcp_listen_queue;    /* 0: system default */
+	unsigned max_inflight;   /* TCP out-of-order queries per connection; 0: in order */
+	int line;                /* configuration line that declared it (for lint messages) */
+};
+
+/* How a backend's availability is decided (newServer healthCheckMode / setUp/Down/Auto). */
+enum fe_admin {
+	FE_ADMIN_AUTO, /* health checks decide */
+	FE_ADMIN_UP,   /* forced up */
+	FE_ADMIN_DOWN, /* forced down */
+};
+
+/* A backend server (newServer). */
+struct fe_backend {
+	int index;                  /* position in fe_conf.backends, getServer(n) */
+	char name[FE_NAME_MAX];     /* name= or the address text */
+	union dg_sockaddr addr;
+	char **pools;               /* pool names it belongs to ("" = default pool) */
+	int npools;
+	int weight;                 /* default 1 */
+	int order;                  /* default 1 */
+	bool tcp_only;
+	bool use_client_subnet;
+	/* health checks (dnsdist defaults: a.root-servers.net. A IN, 1 s, 1000 ms, 1, 1) */
+	uint8_t check_name[DG_DNAME_MAXLEN];
+	uint16_t check_type, check_class;
+	unsigned check_interval_s;
+	unsigned check_timeout_ms;
+	unsigned max_check_failures;
+	unsigned rise;
+	bool must_resolve;          /* NXDOMAIN/SERVFAIL count as failures */
+	unsigned max_inflight;      /* TCP queries in flight per backend connection */
+	/* runtime */
+	_Atomic int admin;          /* enum fe_admin; console setUp/setDown/setAuto */
+	_Atomic bool healthy;       /* last health verdict (starts up, as dnsdist) */
+	int line;
+};
+
+/* A pool of backends (getPool, pool= on newServer). */
+struct fe_pool {
+	char name[FE_NAME_MAX];     /* "" is the default pool */
+	struct fe_backend **servers; /* borrowed from fe_conf.backends */
+	int nservers;
+	bool has_policy;            /* setPoolServerPolicy was called */
+	enum fe_policy policy;
+	struct pcache *cache;       /* setCache; shared by pools that share it */
+};
+
+/* One rule and its action (addAction / addResponseAction). */
+struct fe_rule_entry {
+	struct rule *rule;          /* owned */
+	struct action *action;      /* owned */
+	char name[FE_NAME_MAX];     /* optional name= from the options table */
+	uint64_t uuid_hi, uuid_lo;  /* dnsdist shows a UUID per rule */
+	_Atomic uint64_t matches;   /* runtime: times the rule matched */
+};
+
+/* Packet cache parameters (newPacketCache). */
+struct fe_cache_conf {
+	size_t max_entries;
+	uint32_t max_ttl, min_ttl, temp_failure_ttl, max_negative_ttl, stale_ttl;
+	bool dont_age, parse_ecs, keep_stale_data;
+	unsigned shards;
+};
+
+struct fe_conf {
+	const char *file;            /* configuration file name, for messages */
+
+	struct fe_listener *listeners;
+	int nlisteners;
+	struct dg_nmg acl;           /* queries from outside are dropped */
+	bool acl_set;                /* false: dnsdist's default ACL applies */
+
+	struct fe_backend **backends;
+	int nbackends;
+	struct fe_pool **pools;
+	int npools;
+	struct pcache **caches;      /* every cache created, owned here */
+	int ncaches;
+
+	struct fe_rule_entry *rules; /* query rules, in order */
+	int nrules;
+	struct fe_rule_entry *resp_rules; /* response rules, in order */
+	int nresp_rules;
+
+	enum fe_policy policy;       /* setServerPolicy; default leastOutstanding */
+	bool servfail_when_no_server;
+	bool rr_fail_on_no_server;   /* setRoundRobinFailOnNoServer */
+
+	/* EDNS Client Subnet */
+	uint8_t ecs_v4_prefix;       /* setECSSourcePrefixV4, default 24 */
+	uint8_t ecs_v6_prefix;       /* setECSSourcePrefixV6, default 56 */
+	bool ecs_override;
+	/* self-generated answers */
+	bool add_edns_to_self;       /* default true */
+	uint16_t self_payload_size;  /* default 1232 */
+	bool truncate_tc;            /* truncateTC */
+
+	/* TCP and UDP limits */
+	unsigned max_tcp_client_threads;
+	unsigned max_tcp_conns_per_client;    /* 0: unlimited */
+	unsigned max_tcp_queries_per_conn;    /* 0: unlimited */
+	unsigned max_tcp_conn_duration_s;     /* 0: unlimited */
+	unsigned max_udp_outstanding;         /* per backend, default 65535 */
+	unsigned udp_timeout_s;               /* default 2 */
+	unsigned tcp_recv_timeout_s;          /* default 2 */
+
+	bool verbose_health_checks;
+	unsigned workers;                     /* 0: one per core */
+
+	/* recorded for the operations issue; accepted, not yet served */
+	char *console_addr;
+	char *console_key;
+	char *webserver_addr;
+};
+
+/** Allocates a configuration with dnsdist's defaults. Exits on OOM (boot time). */
+struct fe_conf *fe_conf_new(void);
+
+/** Frees a configuration and everything it owns (rules, caches, backends). */
+void fe_conf_free(struct fe_conf *conf);
+
+/**
+ * Adds a backend (already filled by the caller, who gives up ownership) and
+ * puts it in its pools, creating pools as needed. Sets be->index.
+ */
+void fe_conf_add_backend(struct fe_conf *conf, struct fe_backend *be);
+
+/** The pool with this name, or NULL. */
+struct fe_pool *fe_conf_find_pool(const struct fe_conf *conf, const char *name);
+
+/** The pool with this name, created empty if missing. Exits on OOM. */
+struct fe_pool *fe_conf_get_pool(struct fe_conf *conf, const char *name);
+
+/** Applies dnsdist's default ACL (RFC 1918, loopback, link-local, ...) if none was set. */
+void fe_conf_default_acl(struct fe_conf *conf);
+
+/** True when the backend is usable now (admin state and health). */
+static inline bool fe_backend_is_up(const struct fe_backend *be)
+{
+	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
+	if (admin == FE_ADMIN_UP)
+		return true;
+	if (admin == FE_ADMIN_DOWN)
+		return false;
+	return atomic_load_explicit(&be->healthy, memory_order_relaxed);
+}

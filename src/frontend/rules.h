@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * Rule chains: dnsdist's addAction()/addResponseAction() lists evaluated in
+ * order, the first terminal action winning. struct rule and struct action
+ * are opaque here; they are built by config/lua_rules.c and evaluated by
+ * rules.c / actions.c. Evaluation is called by any worker concurrently:
+ * rules are read-only after configuration except for their own internal
+ * runtime state (rate limiter buckets, match counters), which is safe to
+ * update from several threads without a global lock.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "lib/compiler.h"
+#include "frontend/query.h"
+
+struct fe_conf;
+struct rule;
+struct action;
+
+/**
+ * Runs the query rules of conf on q. Non-terminal actions (NoneAction,
+ * LogAction, SetECSAction, QPSAction under its limit, ...) change q and go
+ * on; the first terminal action decides. With no terminal action the query
+ * is forwarded to q->pool.
+ * @return FE_V_FORWARD, FE_V_DROP or FE_V_ANSWER (q->buf holds the answer).
+ */
+enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q);
+
+/**
+ * Runs the response rules on a backend's response in q->buf (q->len),
+ * with q's parsed question and client fields still describing the query.
+ * @return FE_V_ANSWER to send the response on, FE_V_DROP to drop it.
+ */
+enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query *q);
+
+/** Frees a rule and its children. */
+void rule_free(struct rule *r);
+
+/** Frees an action. */
+void action_free(struct action *a);
+
+/**
+ * Writes dnsdist's description of a rule ("qtype==ANY", "suffixes in
+ * [zaibdns.lab.]", "All", ...) for showRules(). Returns the length or DG_ESPACE.
+ */
+DG_MUSTCHECK int rule_describe(const struct rule *r, char *out, size_t outsz);
+
+/** Same as rule_describe() for an action ("drop", "to pool rec", ...). */
+DG_MUSTCHECK int action_describe(const struct action *a, char *out, size_t outsz);
+
+/**
+ * Resolves names an action refers to (PoolAction's pool) once the whole
+ * configuration is loaded, creating empty pools as dnsdist does.
+ * Called by the configuration loader. @retval 0, DG_ENOMEM.
+ */
+DG_MUSTCHECK int rules_resolve(struct fe_conf *conf);
