@@ -62,6 +62,8 @@
 	X(DG_ENET_SYNTAX, "bad netmask syntax")                               \
 	X(DG_ENET_PREFIX, "prefix length out of range")                       \
 	X(DG_ENET_HOSTBITS, "address has bits set beyond the prefix")         \
+	X(DG_EADDR_SYNTAX, "bad address (expected ip, ip:port or [ipv6]:port)") \
+	X(DG_EADDR_PORT, "bad port number (expected 0-65535)")                \
 	/* configuration and runtime */                                       \
 	X(DG_ECONFIG, "configuration error")                                  \
 	X(DG_EUNSUPPORTED, "not supported by dnsgate")                        \
