@@ -79,6 +79,13 @@ int dg_dname_labels(const uint8_t *name);
 /** Lower-cases ASCII letters of a valid wire name in place. */
 void dg_dname_tolower(uint8_t *name);
 
+/**
+ * Copies the first len octets of a valid wire name from src to dst with
+ * ASCII letters lower-cased (the query path's qname_lc); dst and src may be
+ * the same buffer.
+ */
+void dg_dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len);
+
 /** Case-insensitive equality of two valid wire names. */
 bool dg_dname_eq(const uint8_t *a, const uint8_t *b);
 
