@@ -22,6 +22,10 @@ struct dg_arena;
 
 #define DG_HDR_LEN 12
 #define DG_MAX_UDP 65535
+/* Most records dg_pkt_parse() accepts in one message. A 64 KiB message
+ * holds at most 5956 (11-octet records), one of compressed A records about
+ * 4090; past this the work is refused with DG_ETOOMANYRR. */
+#define DG_PKT_MAXRR 4096
 
 /* Header flag bits as they sit in the 16-bit flags word (RFC 1035 §4.1.1,
  * RFC 2535 for AD/CD). */
@@ -83,9 +87,10 @@ DG_MUSTCHECK int dg_hdr_parse(struct dg_hdr *h, const uint8_t *wire, size_t len)
 /**
  * Parses the header and the single question of a query. Fails with
  * DG_EQDCOUNT when qdcount is not 1. Does not look past the question: use
- * dg_pkt_parse() to validate the rest.
+ * dg_pkt_parse() to validate the rest. Allocates nothing; any thread.
  * @retval 0 on success, or any name error from dg_dname_unpack(),
- *         DG_EHDR_SHORT, DG_EQDCOUNT, DG_EQUESTION_TRUNC.
+ *         DG_EHDR_SHORT, DG_EQDCOUNT, DG_EQUESTION_TRUNC,
+ *         DG_EINVAL (NULL argument or len > DG_MAX_UDP).
  */
 DG_MUSTCHECK int dg_pkt_parse_question(struct dg_hdr *h, struct dg_question *q,
 				       const uint8_t *wire, size_t len);
@@ -99,9 +104,16 @@ DG_MUSTCHECK int dg_pkt_parse_question(struct dg_hdr *h, struct dg_question *q,
  * (DG_ERDATA_FORMAT, e.g. an A record with rdlen 5), bytes after the last
  * record (DG_ETRAILING), a second OPT or an OPT not at the root or not in
  * the additional section (DG_EOPT_*), a TSIG not last (DG_ETSIG_NOTLAST),
- * and every name error. pkt->rr is allocated from a (NULL: heap; free it
- * with dg_pkt_free()).
- * @retval 0 on success, < 0 a DG_E* code naming the first malformation.
+ * and every name error. A question count of 0 is accepted (pkt->q is then
+ * zeroed), above 1 is DG_EQDCOUNT. Owner names and RDATA names may use
+ * any backward pointer; the in-place part of an RDATA name must end
+ * inside its RDATA (DG_ENAME_TRUNC). Empty RDATA is accepted for class ANY
+ * and NONE (RFC 2136 UPDATE). pkt->wire borrows wire (valid while the
+ * caller's buffer is); pkt->rr is allocated from a (NULL: heap; release it
+ * with dg_pkt_free()). On error nothing is left to release.
+ * @retval 0 on success, < 0 a DG_E* code naming the first malformation,
+ *         DG_ETOOMANYRR (more than DG_PKT_MAXRR records), DG_ENOMEM,
+ *         DG_EINVAL (NULL argument or len > DG_MAX_UDP).
  */
 DG_MUSTCHECK int dg_pkt_parse(struct dg_pkt *pkt, const uint8_t *wire, size_t len,
 			      struct dg_arena *a);
@@ -112,8 +124,10 @@ void dg_pkt_free(struct dg_pkt *pkt, struct dg_arena *a);
 /**
  * Expands rr's RDATA into out with every embedded name uncompressed (for
  * types whose RDATA holds compressible names), so it can be printed or
- * compared independently of the message.
- * @retval >=0 length written. @retval DG_ESPACE, name errors.
+ * compared independently of the message. RDATA of other types, and RDATA
+ * that does not match its type's layout, is copied as it is.
+ * @retval >=0 length written. @retval DG_ESPACE, name errors,
+ *         DG_EINVAL (rr lies outside pkt).
  */
 DG_MUSTCHECK int dg_pkt_rdata_uncompressed(const struct dg_pkt *pkt, const struct dg_rr *rr,
 					   uint8_t *out, size_t outsz);
