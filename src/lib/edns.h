@@ -187,7 +187,8 @@ size_t dg_edns_wire_size(const struct dg_edns *e);
  * If pad_to > 0, e's own Padding options are left out and one Padding
  * option of zeros is added so that the message length becomes a multiple
  * of pad_to (RFC 8467 block padding); when the next multiple exceeds the
- * builder's limit, it pads up to the limit instead.
+ * builder's limit, it pads up to the limit instead, and when not even an
+ * empty Padding option fits, the OPT is written without one.
  * @retval 0.
  * @retval DG_ESPACE when the OPT does not fit (message unchanged).
  * @retval DG_EINVAL when the options exceed 65535 octets.
