@@ -52,6 +52,23 @@ struct fe_query {
 	bool use_ecs;               /* add or override EDNS Client Subnet towards the backend */
 	uint8_t ecs_prefix;         /* 0: the configured default for the family */
 	bool ecs_override;
+	bool ecs_value_set;         /* SetECSAction: send ecs_value instead of the client's */
+	struct dg_netmask ecs_value;
+};
+
+/* Header bits of a self-generated answer (dnsdist's aa/ad/ra action options). */
+struct fe_answer_flags {
+	bool aa, ad;   /* dnsdist's default: cleared */
+	int8_t ra;     /* -1: copy RD from the query (dnsdist's default); 0 or 1: force */
+	bool tc;
+};
+
+/* One record of a self-generated answer; its owner is the query name. */
+struct fe_answer_rr {
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *rdata; /* uncompressed RDATA, borrowed for the call */
+	uint16_t rdlen;
 };
 
 /* What the frontend does with a query after its rules ran. */
@@ -81,6 +98,22 @@ DG_MUSTCHECK int query_parse(struct fe_query *q, const struct fe_conf *conf);
  */
 DG_MUSTCHECK int query_respond_rcode(struct fe_query *q, const struct fe_conf *conf,
 				     uint16_t rcode);
+
+/**
+ * Turns the query in q->buf into a response: header flags as fl says (QR
+ * set, opcode, RD and CD kept), the question echoed as the client sent it
+ * (its case included), the records rrs[0..nrr) in the answer section with
+ * the query name as owner (compressed to the question), and an OPT record
+ * when the query had one and conf->add_edns_to_self is set, advertising
+ * conf->self_payload_size and copying the query's DO bit. Records that do
+ * not fit the client's size (512 or its EDNS payload size over UDP, 65535
+ * over TCP) are left out and TC is set, as RFC 2181 §9 asks. Extended
+ * RCODEs (> 15) need the OPT record; without one only the low 4 bits are sent.
+ * @retval 0, DG_ESPACE (q->cap cannot hold even the question), DG_EINVAL.
+ */
+DG_MUSTCHECK int query_respond(struct fe_query *q, const struct fe_conf *conf, uint16_t rcode,
+			       const struct fe_answer_flags *fl, const struct fe_answer_rr *rrs,
+			       int nrr);
 
 /**
  * Turns the query into a truncated empty response (TC set), so that the

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * Parsing a query once into struct fe_query, and the answers the frontend
+ * writes itself (RCodeAction, Spoof*, TCAction, SERVFAIL with no server).
+ * Self-generated answers are rebuilt over the query buffer with the packet
+ * builder: the question comes from q->q, a copy, so overwriting the wire
+ * query is safe.
+ */
+#include "frontend/query.h"
+
+#include "frontend/conf.h"
+#include "lib/edns.h"
+#include "lib/err.h"
+#include "lib/pktbuild.h"
+#include "lib/rrtype.h"
+#include "lib/wire.h"
+
+/* Fixed part of a resource record after its owner name: TYPE, CLASS, TTL, RDLENGTH. */
+#define RR_FIXED 10
+
+static struct fe_pool *default_pool(const struct fe_conf *conf)
+{
+	/* Not fe_conf_find_pool(): the default pool is looked up per query and
+	 * its name is empty, so one byte comparison per pool is enough. */
+	for (int i = 0; i < conf->npools; i++)
+		if (conf->pools[i]->name[0] == '\0')
+			return conf->pools[i];
+	return NULL;
+}
+
+/*
+ * Walks the records after the question to find the OPT pseudo-record
+ * (RFC 6891 §6.1.1: in the additional section, owner the root). Bounded by
+ * the message: each record consumes at least 11 octets.
+ */
+static int find_opt(struct fe_query *q)
+{
+	struct dg_rd rd = dg_rd_init(q->buf, q->len);
+	rd.pos += q->q.end_off;
+	unsigned an_ns = (unsigned)q->hdr.ancount + q->hdr.nscount;
+	unsigned total = an_ns + q->hdr.arcount;
+
+	for (unsigned i = 0; i < total; i++) {
+		if (dg_rd_left(&rd) == 0)
+			return DG_ECOUNT;
+		size_t owner = dg_rd_off(&rd);
+		size_t pos = owner;
+		int ret = dg_dname_unpack(NULL, 0, q->buf, q->len, &pos);
+		if (ret < 0)
+			return ret;
+		rd.pos = rd.start + pos;
+		uint16_t type = dg_rd_u16(&rd, DG_ERR_TRUNC);
+		uint16_t rclass = dg_rd_u16(&rd, DG_ERR_TRUNC);
+		uint32_t ttl = dg_rd_u32(&rd, DG_ERR_TRUNC);
+		uint16_t rdlen = dg_rd_u16(&rd, DG_ERR_TRUNC);
+		dg_rd_bytes(&rd, NULL, rdlen, DG_ERDATA_TRUNC);
+		if (rd.err != DG_OK)
+			return rd.err;
+		if (type != DG_TYPE_OPT || i < an_ns || q->has_opt)
+			continue;
+		if (q->buf[owner] != 0)
+			return DG_EOPT_NOTROOT;
+		q->has_opt = true;
+		q->opt_off = (uint16_t)owner;
+		q->udp_size = rclass;
+		q->edns_version = (uint8_t)(ttl >> 16);
+		q->do_bit = (ttl & DG_EDNS_DO) != 0;
+	}
+	return DG_OK;
+}
+
+int query_parse(struct fe_query *q, const struct fe_conf *conf)
+{
+	if (q == NULL || q->buf == NULL || conf == NULL)
+		return DG_EINVAL;
+	int ret = dg_pkt_parse_question(&q->hdr, &q->q, q->buf, q->len);
+	if (ret < 0)
+		return ret;
+	if (q->hdr.flags & DG_FLAG_QR)
+		return DG_EINVAL;
+	q->has_opt = false;
+	q->opt_off = 0;
+	q->udp_size = 512;
+	q->do_bit = false;
+	q->edns_version = 0;
+	ret = find_opt(q);
+	if (ret < 0)
+		return ret;
+	if (q->client_addr.family == 0 && q->client.sa.sa_family != 0 &&
+	    dg_addr_from_sockaddr(&q->client_addr, &q->client.sa) < 0)
+		return DG_EINVAL;
+
+	q->pool = default_pool(conf);
+	q->skip_cache = false;
+	q->use_ecs = false;
+	q->ecs_prefix = 0;
+	q->ecs_override = conf->ecs_override;
+	q->ecs_value_set = false;
+	return DG_OK;
+}
+
+/* The size the client can take: 512 or its EDNS payload over UDP, any over TCP. */
+static size_t answer_limit(const struct fe_query *q)
+{
+	size_t limit = 65535;
+	if (!q->tcp)
+		limit = q->has_opt && q->udp_size > 512 ? q->udp_size : 512;
+	return limit < q->cap ? limit : q->cap;
+}
+
+static uint16_t answer_header(const struct fe_query *q, const struct fe_answer_flags *fl)
+{
+	uint16_t qf = q->hdr.flags;
+	uint16_t f = DG_FLAG_QR | (uint16_t)(qf & (0x7800 | DG_FLAG_RD | DG_FLAG_CD));
+	bool ra = fl->ra < 0 ? (qf & DG_FLAG_RD) != 0 : fl->ra > 0;
+	if (ra)
+		f |= DG_FLAG_RA;
+	if (fl->aa)
+		f |= DG_FLAG_AA;
+	if (fl->ad)
+		f |= DG_FLAG_AD;
+	if (fl->tc)
+		f |= DG_FLAG_TC;
+	return f;
+}
+
+int query_respond(struct fe_query *q, const struct fe_conf *conf, uint16_t rcode,
+		  const struct fe_answer_flags *fl, const struct fe_answer_rr *rrs, int nrr)
+{
+	if (q == NULL || conf == NULL || fl == NULL || (nrr > 0 && rrs == NULL))
+		return DG_EINVAL;
+	bool add_opt = q->has_opt && conf->add_edns_to_self;
+	struct dg_pb pb;
+	int ret = dg_pb_init(&pb, q->buf, q->cap, answer_limit(q), q->hdr.id,
+			     answer_header(q, fl));
+	if (ret < 0)
+		return ret;
+	if (add_opt && dg_pb_reserve(&pb, DG_EDNS_OPT_FIXED) < 0)
+		add_opt = false;
+	ret = dg_pb_question(&pb, q->q.qname, q->q.qtype, q->q.qclass);
+	if (ret < 0)
+		return ret;
+	ret = dg_pb_section(&pb, DG_SEC_ANSWER);
+	for (int i = 0; ret == 0 && i < nrr; i++)
+		ret = dg_pb_rr(&pb, q->q.qname, rrs[i].type, q->q.qclass, rrs[i].ttl,
+			       rrs[i].rdata, rrs[i].rdlen);
+	if (ret < 0 && ret != DG_ETRUNCATED)
+		return ret;
+
+	struct dg_edns e;
+	dg_edns_init(&e, conf->self_payload_size);
+	if (q->do_bit)
+		e.flags |= DG_EDNS_DO;
+	if (dg_edns_set_rcode(add_opt ? &e : NULL, &pb, rcode) < 0)
+		dg_pb_set_rcode(&pb, (uint8_t)(rcode & 0xf));
+	if (add_opt) {
+		ret = dg_edns_write(&pb, &e, 0);
+		if (ret < 0)
+			return ret;
+	}
+	q->len = dg_pb_finish(&pb);
+	return DG_OK;
+}
+
+int query_respond_rcode(struct fe_query *q, const struct fe_conf *conf, uint16_t rcode)
+{
+	const struct fe_answer_flags fl = { .ra = -1 };
+	return query_respond(q, conf, rcode, &fl, NULL, 0);
+}
+
+int query_respond_tc(struct fe_query *q, const struct fe_conf *conf)
+{
+	const struct fe_answer_flags fl = { .ra = -1, .tc = true };
+	return query_respond(q, conf, 0, &fl, NULL, 0);
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * Query parsing into fe_query and self-generated answers, checked by
+ * parsing the answers back with dg_pkt_parse().
+ */
+#include "tap.h"
+
+#include "frontend/conf.h"
+#include "frontend/query.h"
+#include "lib/edns.h"
+#include "lib/rrtype.h"
+#include "qhelp.h"
+
+static struct fe_conf *conf;
+
+static void test_parse(void)
+{
+	struct fe_query q;
+	struct qspec s = { .name = "WwW.Example.COM.", .qtype = 28, .id = 0x1234 };
+	qh_build(&q, &s);
+	is_err(0, query_parse(&q, conf), "plain query parses");
+	is_int(28, q.q.qtype, "qtype");
+	is_int(1, q.q.qclass, "qclass");
+	is_int(0x1234, q.hdr.id, "id");
+	uint8_t lc[DG_DNAME_MAXLEN];
+	int n = dg_dname_from_str(lc, sizeof(lc), "www.example.com.", NULL);
+	is_bytes(lc, (size_t)n, q.q.qname_lc, q.q.qname_len, "qname lower-cased");
+	ok(!q.has_opt, "no OPT");
+	is_int(512, q.udp_size, "udp size 512 without EDNS");
+	ok(q.pool == fe_conf_find_pool(conf, "") && q.pool != NULL, "default pool selected");
+	is_int(AF_INET, q.client_addr.family, "client address derived from sockaddr");
+	free(q.buf);
+
+	struct qspec e = { .name = "example.com.", .edns = true, .do_bit = true, .udp_size = 4096 };
+	qh_build(&q, &e);
+	is_err(0, query_parse(&q, conf), "EDNS query parses");
+	ok(q.has_opt, "OPT found");
+	ok(q.do_bit, "DO bit");
+	is_int(4096, q.udp_size, "payload size");
+	is_int(q.q.end_off, q.opt_off, "OPT right after the question");
+	is_int(0, q.buf[q.opt_off], "opt_off points at the root owner");
+	free(q.buf);
+
+	struct qspec r = { .name = "example.com.", .flags = DG_FLAG_QR | DG_FLAG_RD };
+	qh_build(&q, &r);
+	is_err(DG_EINVAL, query_parse(&q, conf), "a response (QR) is refused");
+	free(q.buf);
+
+	qh_build(&q, &s);
+	q.len = 7;
+	is_err(DG_EHDR_SHORT, query_parse(&q, conf), "short header");
+	free(q.buf);
+
+	qh_build(&q, &s);
+	q.buf[11] = 2; /* arcount 2, no records */
+	is_err(DG_ECOUNT, query_parse(&q, conf), "lying arcount");
+	free(q.buf);
+
+	qh_build(&q, &e);
+	q.len -= 1; /* cut inside the OPT's fixed part */
+	ok(query_parse(&q, conf) < 0, "truncated OPT refused (%s)", dg_errname(query_parse(&q, conf)));
+	free(q.buf);
+}
+
+/* Parses the answer in q and checks what every self-generated answer must hold. */
+static void check_answer(struct fe_query *q, struct dg_pkt *p, const uint8_t *sent_qname,
+			 size_t sent_len, const char *what)
+{
+	int ret = dg_pkt_parse(p, q->buf, q->len, NULL);
+	is_err(0, ret, "%s: answer parses", what);
+	if (ret < 0)
+		return;
+	is_int(q->hdr.id, p->hdr.id, "%s: ID preserved", what);
+	ok(p->hdr.flags & DG_FLAG_QR, "%s: QR set", what);
+	is_int(1, p->hdr.qdcount, "%s: one question", what);
+	is_bytes(sent_qname, sent_len, q->buf + 12, sent_len, "%s: question echoed with its case",
+		 what);
+	is_int(q->q.qtype, p->q.qtype, "%s: qtype echoed", what);
+}
+
+static void test_rcode(void)
+{
+	struct fe_query q;
+	struct dg_pkt p;
+	struct qspec s = { .name = "WwW.Example.COM.", .id = 77 };
+	qh_build(&q, &s);
+	is_err(0, query_parse(&q, conf), "parse");
+	uint8_t sent[DG_DNAME_MAXLEN];
+	memcpy(sent, q.q.qname, q.q.qname_len);
+	is_err(0, query_respond_rcode(&q, conf, 3), "NXDOMAIN answer built");
+	check_answer(&q, &p, sent, q.q.qname_len, "rcode");
+	is_int(3, DG_RCODE(p.hdr.flags), "rcode 3");
+	ok(p.hdr.flags & DG_FLAG_RA, "RA copied from RD");
+	ok(p.hdr.flags & DG_FLAG_RD, "RD kept");
+	ok(!(p.hdr.flags & DG_FLAG_AA), "AA clear");
+	is_int(0, p.rrcount, "no records, no OPT (query had none)");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+
+	struct qspec n = { .name = "example.com.", .noflags = true, .edns = true, .do_bit = true };
+	qh_build(&q, &n);
+	is_err(0, query_parse(&q, conf), "parse EDNS");
+	memcpy(sent, q.q.qname, q.q.qname_len);
+	is_err(0, query_respond_rcode(&q, conf, 5), "REFUSED built");
+	check_answer(&q, &p, sent, q.q.qname_len, "refused+edns");
+	ok(!(p.hdr.flags & DG_FLAG_RA), "RA clear when RD was clear");
+	is_int(1, p.rrcount, "one record: OPT");
+	ok(p.opt_idx == 0, "OPT present because the query had one");
+	struct dg_edns ed;
+	if (dg_edns_parse(&ed, &p) == 0) {
+		is_int(conf->self_payload_size, ed.udp_size, "payload size from configuration");
+		ok(dg_edns_do(&ed), "DO copied");
+	}
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+
+	conf->add_edns_to_self = false;
+	qh_build(&q, &n);
+	is_err(0, query_parse(&q, conf), "parse");
+	is_err(0, query_respond_rcode(&q, conf, 5), "built");
+	is_err(0, dg_pkt_parse(&p, q.buf, q.len, NULL), "parses");
+	is_int(0, p.rrcount, "no OPT when setAddEDNSToSelfGeneratedResponses(false)");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+	conf->add_edns_to_self = true;
+
+	qh_build(&q, &n);
+	is_err(0, query_parse(&q, conf), "parse");
+	is_err(0, query_respond_rcode(&q, conf, DG_RCODE_BADVERS), "BADVERS built");
+	is_err(0, dg_pkt_parse(&p, q.buf, q.len, NULL), "parses");
+	if (dg_edns_parse(&ed, &p) == 0)
+		is_int(DG_RCODE_BADVERS, dg_edns_full_rcode(&ed, p.hdr.flags),
+		       "extended rcode split between header and OPT");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+}
+
+static void test_tc_and_records(void)
+{
+	struct fe_query q;
+	struct dg_pkt p;
+	struct qspec s = { .name = "example.com.", .id = 9 };
+	qh_build(&q, &s);
+	is_err(0, query_parse(&q, conf), "parse");
+	is_err(0, query_respond_tc(&q, conf), "TC built");
+	is_err(0, dg_pkt_parse(&p, q.buf, q.len, NULL), "TC parses");
+	ok(p.hdr.flags & DG_FLAG_TC, "TC set");
+	is_int(0, DG_RCODE(p.hdr.flags), "NOERROR");
+	is_int(0, p.rrcount, "empty");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+
+	/* 40 AAAA records cannot fit 512 bytes over UDP: cut on RRset boundary, TC */
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct fe_answer_rr rrs[40];
+	for (int i = 0; i < 40; i++)
+		rrs[i] = (struct fe_answer_rr){ DG_TYPE_AAAA, 60, v6, 16 };
+	struct qspec a = { .name = "example.com.", .qtype = DG_TYPE_AAAA };
+	qh_build(&q, &a);
+	is_err(0, query_parse(&q, conf), "parse");
+	struct fe_answer_flags fl = { .ra = -1, .aa = true };
+	is_err(0, query_respond(&q, conf, 0, &fl, rrs, 40), "big answer built");
+	ok(q.len <= 512, "UDP answer within 512 (%zu)", q.len);
+	is_err(0, dg_pkt_parse(&p, q.buf, q.len, NULL), "parses");
+	ok(p.hdr.flags & DG_FLAG_TC, "TC set when records were left out");
+	ok(p.hdr.flags & DG_FLAG_AA, "AA option honoured");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+
+	a.tcp = true;
+	qh_build(&q, &a);
+	is_err(0, query_parse(&q, conf), "parse tcp");
+	is_err(0, query_respond(&q, conf, 0, &fl, rrs, 40), "built over TCP");
+	is_err(0, dg_pkt_parse(&p, q.buf, q.len, NULL), "parses");
+	is_int(40, p.hdr.ancount, "all 40 over TCP");
+	ok(!(p.hdr.flags & DG_FLAG_TC), "no TC over TCP");
+	if (p.rrcount == 40)
+		is_bytes(v6, 16, q.buf + p.rr[0].rdata_off, p.rr[0].rdlen, "AAAA rdata");
+	dg_pkt_free(&p, NULL);
+	free(q.buf);
+}
+
+int main(void)
+{
+	conf = fe_conf_new();
+	(void)fe_conf_get_pool(conf, "");
+	test_parse();
+	test_rcode();
+	test_tc_and_records();
+	fe_conf_free(conf);
+	return tap_done();
+}
