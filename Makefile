@@ -10,10 +10,12 @@ include mk/flags.mk
 
 ALL_OBJS :=
 BINS :=
+TOOLS :=
 include src/lib/module.mk
 -include src/frontend/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
+include tests/tools/module.mk
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -29,7 +31,7 @@ $(B)/tests/%.o: CPPFLAGS += -Itests/unit
 
 .PHONY: all deps test check-asan fuzz run clean help unit system
 
-all: $(LIBDG) $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+all: $(LIBDG) $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(TOOLS)
 
 deps:
 	@scripts/deps.sh
