@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * The packet cache, as dnsdist's: the key hashes the query header (without
+ * its ID), the lower-cased qname, qtype, qclass, everything after the
+ * question except the EDNS Cookie option (RFC 7873 cookies differ per
+ * client and would defeat the cache), and the transport. A hit is checked
+ * against the stored qname, qtype, qclass, header flags, EDNS presence,
+ * DO bit and transport, so a hash collision is counted and served as a miss.
+ *
+ * DESIGN: numberOfShards shards, each a chained hash table plus an LRU
+ * list under one mutex; maxEntries is split evenly over the shards, and an
+ * insert into a full shard evicts that shard's least recently used entry.
+ * An entry is one allocation: the offsets of every TTL field of the
+ * response (found by the one full parse at insertion), the lower-cased
+ * qname, then the response bytes. A hit copies the bytes out and patches
+ * the ID, the question name (the client's case, as dnsdist returns it) and
+ * each TTL (minus the time spent in the cache) without parsing anything.
+ * The lock is held for that copy only, never across I/O.
+ */
+#include "frontend/pcache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include "frontend/conf.h"
+#include "frontend/query.h"
+#include "lib/edns.h"
+#include "lib/err.h"
+#include "lib/pkt.h"
+#include "lib/rrtype.h"
+#include "lib/wire.h"
+
+struct pc_entry {
+	struct pc_entry *hnext;       /* hash chain */
+	struct pc_entry *prev, *next; /* LRU list, most recent first */
+	uint64_t inserted_s;
+	uint32_t valid_s;             /* how long the entry may be served */
+	uint32_t key;
+	uint16_t qtype, qclass, qflags, len, nttl;
+	uint8_t qname_len;
+	bool tcp, do_bit, has_opt;
+	/* uint16_t ttl_off[nttl]; uint8_t qname_lc[qname_len]; uint8_t resp[len] */
+	uint16_t data[];
+};
+
+struct pc_shard {
+	pthread_mutex_t lock;
+	struct pc_entry **buckets;
+	size_t nbuckets; /* power of two */
+	struct pc_entry lru; /* sentinel: lru.next is the most recent */
+	size_t count, max;
+	uint64_t hits, misses, inserts, collisions, evictions, expired;
+};
+
+struct pcache {
+	struct fe_cache_conf conf;
+	uint32_t seed;
+	unsigned nshards;
+	struct pc_shard shards[];
+};
+
+static uint8_t *entry_qname(struct pc_entry *e)
+{
+	return (uint8_t *)(e->data + e->nttl);
+}
+
+static uint8_t *entry_resp(struct pc_entry *e)
+{
+	return entry_qname(e) + e->qname_len;
+}
+
+struct pcache *pcache_new(const struct fe_cache_conf *cc)
+{
+	unsigned n = cc->shards ? cc->shards : 1;
+	struct pcache *pc = calloc(1, sizeof(*pc) + n * sizeof(struct pc_shard));
+	if (pc == NULL)
+		return NULL;
+	pc->conf = *cc;
+	pc->nshards = n;
+	if (getrandom(&pc->seed, sizeof(pc->seed), 0) != sizeof(pc->seed))
+		pc->seed = 0x9e3779b9u;
+	size_t per = (cc->max_entries + n - 1) / n;
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_shard *sh = &pc->shards[i];
+		pthread_mutex_init(&sh->lock, NULL);
+		sh->max = per ? per : 1;
+		sh->nbuckets = 16;
+		while (sh->nbuckets < sh->max && sh->nbuckets < (1u << 24))
+			sh->nbuckets *= 2;
+		sh->buckets = calloc(sh->nbuckets, sizeof(*sh->buckets));
+		sh->lru.next = sh->lru.prev = &sh->lru;
+		if (sh->buckets == NULL) {
+			pc->nshards = i + 1;
+			pcache_free(pc);
+			return NULL;
+		}
+	}
+	return pc;
+}
+
+static void shard_clear(struct pc_shard *sh)
+{
+	struct pc_entry *e = sh->lru.next;
+	while (e != &sh->lru) {
+		struct pc_entry *next = e->next;
+		free(e);
+		e = next;
+	}
+	sh->lru.next = sh->lru.prev = &sh->lru;
+	memset(sh->buckets, 0, sh->nbuckets * sizeof(*sh->buckets));
+	sh->count = 0;
+}
+
+void pcache_free(struct pcache *pc)
+{
+	if (pc == NULL)
+		return;
+	for (unsigned i = 0; i < pc->nshards; i++) {
+		if (pc->shards[i].buckets != NULL)
+			shard_clear(&pc->shards[i]);
+		free(pc->shards[i].buckets);
+		pthread_mutex_destroy(&pc->shards[i].lock);
+	}
+	free(pc);
+}
+
+void pcache_clear(struct pcache *pc)
+{
+	for (unsigned i = 0; i < pc->nshards; i++) {
+		pthread_mutex_lock(&pc->shards[i].lock);
+		shard_clear(&pc->shards[i]);
+		pthread_mutex_unlock(&pc->shards[i].lock);
+	}
+}
+
+/* FNV-1a, finished with murmur3's avalanche so that both the shard (low
+ * bits) and the bucket (high bits) are well spread. */
+static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static uint32_t fmix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+/* Hashes the OPT record at q->opt_off without its RDLENGTH and Cookie option. */
+static uint32_t hash_opt(uint32_t h, const struct fe_query *q, size_t *end)
+{
+	const uint8_t *o = q->buf + q->opt_off;
+	h = hash_bytes(h, o, 9); /* owner, TYPE, CLASS (payload size), TTL (DO) */
+	uint16_t rdlen = dg_get_u16(o + 9);
+	size_t pos = 11, stop = 11 + (size_t)rdlen;
+	*end = q->opt_off + stop;
+	while (pos + 4 <= stop) {
+		uint16_t code = dg_get_u16(o + pos), len = dg_get_u16(o + pos + 2);
+		size_t next = pos + 4 + len;
+		if (next > stop)
+			break;
+		if (code != DG_EDNS_OPT_COOKIE)
+			h = hash_bytes(h, o + pos, next - pos);
+		pos = next;
+	}
+	return h;
+}
+
+uint32_t pcache_key(const struct pcache *pc, const struct fe_query *q)
+{
+	uint32_t h = 2166136261u ^ pc->seed;
+	h = hash_bytes(h, q->buf + 2, DG_HDR_LEN - 2);
+	h = hash_bytes(h, q->q.qname_lc, q->q.qname_len);
+	/* qtype, qclass and whatever follows the question */
+	size_t from = q->q.end_off - 4;
+	if (q->has_opt) {
+		size_t after;
+		h = hash_bytes(h, q->buf + from, q->opt_off - from);
+		h = hash_opt(h, q, &after);
+		from = after;
+	}
+	if (from < q->len)
+		h = hash_bytes(h, q->buf + from, q->len - from);
+	uint8_t tcp = q->tcp;
+	return fmix(hash_bytes(h, &tcp, 1));
+}
+
+static struct pc_shard *shard_of(struct pcache *pc, uint32_t key)
+{
+	return &pc->shards[key % pc->nshards];
+}
+
+static struct pc_entry **bucket_of(struct pc_shard *sh, uint32_t key)
+{
+	return &sh->buckets[(key >> 8 ^ key * 2654435761u) & (sh->nbuckets - 1)];
+}
+
+static void lru_unlink(struct pc_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+}
+
+static void lru_push(struct pc_shard *sh, struct pc_entry *e)
+{
+	e->next = sh->lru.next;
+	e->prev = &sh->lru;
+	sh->lru.next->prev = e;
+	sh->lru.next = e;
+}
+
+/* Unlinks e from its chain and the LRU, and frees it. Lock held. */
+static void entry_remove(struct pc_shard *sh, struct pc_entry *e)
+{
+	struct pc_entry **pp = bucket_of(sh, e->key);
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	lru_unlink(e);
+	free(e);
+	sh->count--;
+}
+
+static struct pc_entry *find(struct pc_shard *sh, uint32_t key)
+{
+	struct pc_entry *e = *bucket_of(sh, key);
+	while (e != NULL && e->key != key)
+		e = e->hnext;
+	return e;
+}
+
+static bool entry_matches(struct pc_entry *e, const struct fe_query *q)
+{
+	return e->qtype == q->q.qtype && e->qclass == q->q.qclass && e->qflags == q->hdr.flags &&
+	       e->tcp == q->tcp && e->do_bit == q->do_bit && e->has_opt == q->has_opt &&
+	       e->qname_len == q->q.qname_len &&
+	       memcmp(entry_qname(e), q->q.qname_lc, e->qname_len) == 0;
+}
+
+/* Copies e to out for q: client's ID and qname case, TTLs aged. Lock held. */
+static void serve(const struct pcache *pc, struct pc_entry *e, const struct fe_query *q,
+		  uint8_t *out, uint64_t now_s)
+{
+	memcpy(out, entry_resp(e), e->len);
+	dg_put_u16(out, q->hdr.id);
+	memcpy(out + DG_HDR_LEN, q->q.qname, q->q.qname_len);
+	if (pc->conf.dont_age)
+		return;
+	uint64_t age = now_s > e->inserted_s ? now_s - e->inserted_s : 0;
+	for (uint16_t i = 0; i < e->nttl; i++) {
+		uint8_t *p = out + e->data[i];
+		uint32_t ttl = dg_get_u32(p);
+		dg_put_u32(p, ttl > age ? (uint32_t)(ttl - age) : 0);
+	}
+}
+
+int pcache_lookup(struct pcache *pc, uint32_t key, const struct fe_query *q, uint8_t *out,
+		  size_t cap, uint64_t now_s)
+{
+	if (pc == NULL || q == NULL || out == NULL)
+		return DG_EINVAL;
+	struct pc_shard *sh = shard_of(pc, key);
+	int ret = DG_ENOTFOUND;
+
+	pthread_mutex_lock(&sh->lock);
+	struct pc_entry *e = find(sh, key);
+	if (e == NULL) {
+		sh->misses++;
+	} else if (!entry_matches(e, q)) {
+		sh->collisions++;
+		sh->misses++;
+	} else if (now_s >= e->inserted_s + e->valid_s) {
+		entry_remove(sh, e);
+		sh->expired++;
+		sh->misses++;
+	} else if (e->len > cap) {
+		ret = DG_ESPACE;
+	} else {
+		serve(pc, e, q, out, now_s);
+		lru_unlink(e);
+		lru_push(sh, e);
+		sh->hits++;
+		ret = e->len;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return ret;
+}
+
+/*
+ * How long a response may be served from the cache, 0 when it must not be
+ * cached. dnsdist: the smallest record TTL (OPT excluded) capped at maxTTL,
+ * not cached below minTTL; SERVFAIL and REFUSED get temporaryFailureTTL;
+ * NXDOMAIN and NODATA at most maxNegativeTTL, and (RFC 2308 §5) no longer
+ * than the SOA's MINIMUM field.
+ */
+static uint32_t cache_ttl(const struct fe_cache_conf *c, const struct dg_pkt *p, uint16_t rcode)
+{
+	if (rcode == 2 || rcode == 5)
+		return c->temp_failure_ttl;
+	if (rcode != 0 && rcode != 3)
+		return 0;
+	uint64_t ttl = c->max_ttl;
+	for (uint16_t i = 0; i < p->rrcount; i++) {
+		const struct dg_rr *rr = &p->rr[i];
+		if (rr->type == DG_TYPE_OPT)
+			continue;
+		if (rr->ttl < ttl)
+			ttl = rr->ttl;
+		if (rr->type == DG_TYPE_SOA && rr->section == DG_SEC_AUTHORITY && rr->rdlen >= 20) {
+			uint32_t minimum = dg_get_u32(p->wire + rr->rdata_off + rr->rdlen - 4);
+			if (minimum < ttl)
+				ttl = minimum;
+		}
+	}
+	bool negative = rcode == 3 || p->hdr.ancount == 0;
+	if (negative && ttl > c->max_negative_ttl)
+		ttl = c->max_negative_ttl;
+	if (ttl < c->min_ttl)
+		return 0;
+	return (uint32_t)ttl;
+}
+
+static int check_response(const struct fe_query *q, const struct dg_pkt *p)
+{
+	if (p->hdr.flags & DG_FLAG_TC)
+		return DG_EINVAL; /* truncated: the client retries over TCP */
+	if (!(p->hdr.flags & DG_FLAG_QR) || DG_OPCODE(p->hdr.flags) != 0 || p->hdr.qdcount != 1)
+		return DG_EINVAL;
+	if (p->q.qtype != q->q.qtype || p->q.qclass != q->q.qclass ||
+	    p->q.qname_len != q->q.qname_len || !dg_dname_eq(p->q.qname, q->q.qname))
+		return DG_EINVAL; /* not the answer to this question */
+	/* A hit writes the client's qname over the question: it must be
+	 * stored literally, not as a pointer, at the same length. */
+	if (p->q.end_off != DG_HDR_LEN + q->q.qname_len + 4)
+		return DG_EINVAL;
+	return DG_OK;
+}
+
+static struct pc_entry *entry_build(const struct fe_query *q, const struct dg_pkt *p,
+				    uint32_t key, uint32_t valid, uint64_t now_s)
+{
+	uint16_t nttl = 0;
+	for (uint16_t i = 0; i < p->rrcount; i++)
+		nttl += p->rr[i].type != DG_TYPE_OPT;
+	struct pc_entry *e = malloc(sizeof(*e) + nttl * sizeof(uint16_t) + q->q.qname_len + p->len);
+	if (e == NULL)
+		return NULL;
+	e->hnext = NULL;
+	e->inserted_s = now_s;
+	e->valid_s = valid;
+	e->key = key;
+	e->qtype = q->q.qtype;
+	e->qclass = q->q.qclass;
+	e->qflags = q->hdr.flags;
+	e->len = (uint16_t)p->len;
+	e->nttl = nttl;
+	e->qname_len = (uint8_t)q->q.qname_len;
+	e->tcp = q->tcp;
+	e->do_bit = q->do_bit;
+	e->has_opt = q->has_opt;
+	nttl = 0;
+	for (uint16_t i = 0; i < p->rrcount; i++)
+		if (p->rr[i].type != DG_TYPE_OPT)
+			e->data[nttl++] = p->rr[i].ttl_off;
+	memcpy(entry_qname(e), q->q.qname_lc, e->qname_len);
+	memcpy(entry_resp(e), p->wire, p->len);
+	return e;
+}
+
+int pcache_insert(struct pcache *pc, uint32_t key, const struct fe_query *q, const uint8_t *resp,
+		  size_t len, uint64_t now_s)
+{
+	if (pc == NULL || q == NULL || resp == NULL || len < DG_HDR_LEN || len > DG_MAX_UDP)
+		return DG_EINVAL;
+	struct dg_pkt p;
+	int ret = dg_pkt_parse(&p, resp, len, NULL);
+	if (ret < 0)
+		return DG_EINVAL;
+	struct pc_entry *e = NULL;
+	ret = check_response(q, &p);
+	if (ret == 0) {
+		struct dg_edns ed;
+		bool has = p.opt_idx >= 0 && dg_edns_parse(&ed, &p) == 0;
+		uint32_t valid = cache_ttl(&pc->conf, &p, dg_edns_full_rcode(has ? &ed : NULL, p.hdr.flags));
+		if (valid == 0)
+			ret = DG_EINVAL;
+		else if ((e = entry_build(q, &p, key, valid, now_s)) == NULL)
+			ret = DG_ENOMEM;
+	}
+	dg_pkt_free(&p, NULL);
+	if (ret < 0)
+		return ret;
+
+	struct pc_shard *sh = shard_of(pc, key);
+	pthread_mutex_lock(&sh->lock);
+	struct pc_entry *old = find(sh, key);
+	if (old != NULL)
+		entry_remove(sh, old); /* newer answer (or a colliding query) wins */
+	if (sh->count >= sh->max) {
+		entry_remove(sh, sh->lru.prev);
+		sh->evictions++;
+	}
+	struct pc_entry **b = bucket_of(sh, key);
+	e->hnext = *b;
+	*b = e;
+	lru_push(sh, e);
+	sh->count++;
+	sh->inserts++;
+	pthread_mutex_unlock(&sh->lock);
+	return DG_OK;
+}
+
+void pcache_get_stats(const struct pcache *pc, struct pcache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->max_entries = pc->conf.max_entries;
+	for (unsigned i = 0; i < pc->nshards; i++) {
+		/* the lock is runtime state, not part of the cache's value */
+		struct pc_shard *sh = (struct pc_shard *)&pc->shards[i];
+		pthread_mutex_lock(&sh->lock);
+		st->hits += sh->hits;
+		st->misses += sh->misses;
+		st->inserts += sh->inserts;
+		st->lookup_collisions += sh->collisions;
+		st->evictions += sh->evictions;
+		st->expired += sh->expired;
+		st->entries += sh->count;
+		pthread_mutex_unlock(&sh->lock);
+	}
+}
