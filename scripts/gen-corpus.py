@@ -4,7 +4,8 @@ file per malformation, each naming the error dg_pkt_parse() must return),
 tests/corpus/valid/*.hex + MANIFEST (well-formed messages built with
 dnspython, with the counts and question dnspython reads back), and the same
 packets as binary seeds in tests/fuzz/seeds/pkt/. Run from the repository
-root; the output is committed, so run it again only to add cases."""
+root; the output is committed, so run it again only to add cases (the
+TSIG time and dnspython's RRset order change from run to run)."""
 import pathlib
 import struct
 
@@ -268,6 +269,10 @@ def main():
         (SEEDS / f"valid-{stem}").write_bytes(wire)
         vman.append(f"{stem}.hex {qd} {an} {ns} {ar} {opt} {tsig} {qname} {int(qtype)}")
     (VALID / "MANIFEST").write_text("\n".join(vman) + "\n")
+    # Presentation-format names for the fuzz target's dg_dname_from_strn().
+    for i, text in enumerate(["www.Example.com.", "a\\.b\\065\\000.x", "@", ".",
+                              "a..b", "\\256", "x" * 64, "\\ \\\"\\(\\;.\\@"]):
+        (SEEDS / f"text-{i}").write_bytes(text.encode())
 
 
 if __name__ == "__main__":
