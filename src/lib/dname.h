@@ -35,9 +35,12 @@ DG_MUSTCHECK int dg_dname_check(const uint8_t *buf, size_t len);
  * octets and writes it uncompressed to out (outsz >= DG_DNAME_MAXLEN is
  * always enough). On success *pos is advanced past the name as it stands at
  * *pos (past the first pointer if any). Only backward pointers are accepted
- * (RFC 1035 §4.1.4 "prior occurrence"), so a chain always terminates; each
- * pointer must point strictly before the previous one.
- * out may be NULL to validate and skip only.
+ * (RFC 1035 §4.1.4 "prior occurrence"): a pointer must point strictly
+ * before itself (at itself: DG_EPTR_SELF, after: DG_EPTR_FORWARD, at or past
+ * msglen: DG_EPTR_RANGE), and each further pointer of the chain strictly
+ * before the previous pointer's target (else DG_EPTR_LOOP), so a chain
+ * always terminates. out may be NULL to validate and skip only; *pos is
+ * left untouched on error. Any thread; allocates nothing.
  * @retval >0 length of the uncompressed name.
  * @retval DG_ENAME_TRUNC, DG_ELABEL_TYPE, DG_EPTR_SELF, DG_EPTR_FORWARD,
  *         DG_EPTR_RANGE, DG_EPTR_LOOP, DG_ENAME_LONG, DG_ESPACE (outsz).
