@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * Rule selectors and the evaluation of rule chains (dnsdist's addAction
+ * list): in order, each matching rule's action runs; the first terminal
+ * action decides. Match counters are relaxed atomics: a counter bump per
+ * matching rule, no lock.
+ */
+#include "frontend/rules.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "frontend/rule_types.h"
+#include "lib/err.h"
+#include "lib/pkt.h"
+#include "lib/rrtype.h"
+
+struct rule *rule_new(enum rule_kind kind)
+{
+	struct rule *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->kind = kind;
+	r->refs = 1;
+	if (kind == RULE_NMG) {
+		dg_nmg_init(&r->u.nmg.nmg);
+		r->u.nmg.src = true;
+	}
+	return r;
+}
+
+struct rule *rule_ref(struct rule *r)
+{
+	r->refs++;
+	return r;
+}
+
+struct fe_smn *fe_smn_new(void)
+{
+	struct fe_smn *smn = calloc(1, sizeof(*smn));
+	if (smn == NULL)
+		return NULL;
+	smn->refs = 1;
+	dg_sset_init(&smn->set);
+	return smn;
+}
+
+void fe_smn_unref(struct fe_smn *smn)
+{
+	if (smn == NULL || --smn->refs > 0)
+		return;
+	dg_sset_clear(&smn->set);
+	free(smn);
+}
+
+void rule_free(struct rule *r)
+{
+	if (r == NULL || --r->refs > 0)
+		return;
+	switch (r->kind) {
+	case RULE_SUFFIX:
+		fe_smn_unref(r->u.smn);
+		break;
+	case RULE_REGEX:
+		for (int i = 0; r->u.regex.re != NULL && i < r->u.regex.copies; i++)
+			regfree(&r->u.regex.re[i]);
+		free(r->u.regex.re);
+		free(r->u.regex.text);
+		break;
+	case RULE_NMG:
+		dg_nmg_clear(&r->u.nmg.nmg);
+		break;
+	case RULE_MAXQPSIP:
+		rl_ip_free(r->u.rl);
+		break;
+	case RULE_MAXQPS:
+		free(r->u.bucket);
+		break;
+	case RULE_AND:
+	case RULE_OR:
+		for (int i = 0; i < r->u.list.n; i++)
+			rule_free(r->u.list.kids[i]);
+		free(r->u.list.kids);
+		break;
+	case RULE_NOT:
+		rule_free(r->u.child);
+		break;
+	default:
+		break;
+	}
+	free(r);
+}
+
+/*
+ * dnsdist presents the name to the regex without the trailing dot
+ * ("www.example.com"; the root is "."), case-insensitively (REG_ICASE).
+ */
+static bool regex_match(const struct rule *r, const struct fe_query *q)
+{
+	char txt[DG_DNAME_TXTLEN];
+	int n = dg_dname_to_str(txt, sizeof(txt), q->q.qname);
+	if (n < 0)
+		return false;
+	if (n > 1 && txt[n - 1] == '.')
+		txt[n - 1] = '\0';
+	const regex_t *re = &r->u.regex.re[q->worker % (unsigned)r->u.regex.copies];
+	return regexec(re, txt, 0, NULL, 0) == 0;
+}
+
+static bool nmg_match(const struct rule *r, const struct fe_query *q)
+{
+	if (r->u.nmg.src)
+		return dg_nmg_match(&r->u.nmg.nmg, &q->client_addr, NULL);
+	struct dg_addr dst;
+	if (dg_addr_from_sockaddr(&dst, &q->local.sa) < 0)
+		return false;
+	return dg_nmg_match(&r->u.nmg.nmg, &dst, NULL);
+}
+
+static bool list_match(const struct rule *r, const struct fe_query *q, bool all)
+{
+	for (int i = 0; i < r->u.list.n; i++)
+		if (rule_match(r->u.list.kids[i], q) != all)
+			return !all;
+	return all;
+}
+
+bool rule_match(const struct rule *r, const struct fe_query *q)
+{
+	switch (r->kind) {
+	case RULE_ALL:
+		return true;
+	case RULE_QTYPE:
+		return q->q.qtype == r->u.num;
+	case RULE_QCLASS:
+		return q->q.qclass == r->u.num;
+	case RULE_QNAME:
+		return q->q.qname_len == dg_dname_len(r->u.qname) &&
+		       memcmp(q->q.qname_lc, r->u.qname, q->q.qname_len) == 0;
+	case RULE_SUFFIX:
+		return dg_sset_match(&r->u.smn->set, q->q.qname_lc);
+	case RULE_REGEX:
+		return regex_match(r, q);
+	case RULE_NMG:
+		return nmg_match(r, q);
+	case RULE_MAXQPSIP:
+		return rl_ip_over(r->u.rl, &q->client_addr, q->now_us);
+	case RULE_MAXQPS:
+		/* dnsdist's MaxQPSRule matches traffic NOT exceeding the limit */
+		return rl_bucket_take(r->u.bucket, q->now_us);
+	case RULE_OPCODE:
+		return DG_OPCODE(q->hdr.flags) == r->u.num;
+	case RULE_RD:
+		return (q->hdr.flags & DG_FLAG_RD) != 0;
+	case RULE_TCP:
+		return q->tcp == r->u.tcp;
+	case RULE_DNSSEC:
+		return q->do_bit;
+	case RULE_AND:
+		return list_match(r, q, true);
+	case RULE_OR:
+		return list_match(r, q, false);
+	case RULE_NOT:
+		return !rule_match(r->u.child, q);
+	}
+	return false;
+}
+
+static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules, int n,
+				 struct fe_query *q, enum fe_verdict fallback)
+{
+	for (int i = 0; i < n; i++) {
+		struct fe_rule_entry *e = &rules[i];
+		if (!rule_match(e->rule, q))
+			continue;
+		atomic_fetch_add_explicit(&e->matches, 1, memory_order_relaxed);
+		switch (action_apply(e->action, conf, q)) {
+		case ACT_R_CONTINUE:
+			continue;
+		case ACT_R_FORWARD:
+			return FE_V_FORWARD;
+		case ACT_R_DROP:
+			return FE_V_DROP;
+		case ACT_R_ANSWER:
+			return FE_V_ANSWER;
+		}
+	}
+	return fallback;
+}
+
+enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q)
+{
+	return run_chain(conf, conf->rules, conf->nrules, q, FE_V_FORWARD);
+}
+
+enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query *q)
+{
+	enum fe_verdict v = run_chain(conf, conf->resp_rules, conf->nresp_rules, q, FE_V_ANSWER);
+	/* a response is either passed on or dropped: "forward" means pass on */
+	return v == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
+}
+
+static int resolve_chain(struct fe_conf *conf, struct fe_rule_entry *rules, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct action *a = rules[i].action;
+		if ((a->kind == ACT_POOL || a->kind == ACT_QPSPOOL) && a->u.pool.pool == NULL)
+			a->u.pool.pool = fe_conf_get_pool(conf, a->u.pool.name);
+	}
+	return DG_OK;
+}
+
+int rules_resolve(struct fe_conf *conf)
+{
+	if (conf == NULL)
+		return DG_EINVAL;
+	int ret = resolve_chain(conf, conf->rules, conf->nrules);
+	if (ret == 0)
+		ret = resolve_chain(conf, conf->resp_rules, conf->nresp_rules);
+	return ret;
+}
+
+void desc_add(struct desc_buf *b, const char *fmt, ...)
+{
+	if (b->over)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->len, b->sz - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->sz - b->len) {
+		b->over = true;
+		return;
+	}
+	b->len += (size_t)n;
+}
+
+void desc_add_name(struct desc_buf *b, const uint8_t *name)
+{
+	char txt[DG_DNAME_TXTLEN];
+	if (dg_dname_to_str(txt, sizeof(txt), name) < 0)
+		txt[0] = '\0';
+	desc_add(b, "%s", txt);
+}
+
+static void describe(struct desc_buf *b, const struct rule *r);
+
+static void describe_list(struct desc_buf *b, const struct rule *r, const char *op)
+{
+	desc_add(b, "(");
+	for (int i = 0; i < r->u.list.n; i++) {
+		if (i > 0)
+			desc_add(b, " %s ", op);
+		describe(b, r->u.list.kids[i]);
+	}
+	desc_add(b, ")");
+}
+
+static void describe_suffixes(struct desc_buf *b, const struct rule *r)
+{
+	if (r->quiet) {
+		desc_add(b, "qname==in-set");
+		return;
+	}
+	desc_add(b, "qname in ");
+	for (size_t i = 0; i < dg_sset_count(&r->u.smn->set); i++) {
+		if (i > 0)
+			desc_add(b, ", ");
+		desc_add_name(b, dg_sset_name(&r->u.smn->set, i));
+	}
+}
+
+static void nmg_entry(const struct dg_netmask *nm, bool negate, void *ctx)
+{
+	struct desc_buf *b = ctx;
+	char txt[64];
+	if (dg_netmask_to_str(nm, txt, sizeof(txt)) < 0)
+		txt[0] = '\0';
+	desc_add(b, "%s%s%s", b->len > 0 && b->p[b->len - 1] != ' ' ? ", " : "",
+		 negate ? "!" : "", txt);
+}
+
+static void describe_nmg(struct desc_buf *b, const struct rule *r)
+{
+	desc_add(b, "%s: ", r->u.nmg.src ? "Src" : "Dst");
+	if (r->quiet)
+		desc_add(b, "in-group");
+	else
+		dg_nmg_foreach(&r->u.nmg.nmg, nmg_entry, b);
+}
+
+/* dnsdist's toString() of each selector, as showRules() prints it. */
+static void describe(struct desc_buf *b, const struct rule *r)
+{
+	char t[DG_RRTYPE_TXTLEN];
+	const struct rl_ip_conf *rc;
+	switch (r->kind) {
+	case RULE_ALL: desc_add(b, "All"); break;
+	case RULE_QTYPE:
+		if (dg_rrtype_to_str(r->u.num, t, sizeof(t)) < 0)
+			t[0] = '\0';
+		desc_add(b, "qtype==%s", t);
+		break;
+	case RULE_QCLASS: desc_add(b, "qclass==%u", r->u.num); break;
+	case RULE_QNAME: desc_add(b, "qname=="); desc_add_name(b, r->u.qname); break;
+	case RULE_SUFFIX: describe_suffixes(b, r); break;
+	case RULE_REGEX: desc_add(b, "Regex: %s", r->u.regex.text); break;
+	case RULE_NMG: describe_nmg(b, r); break;
+	case RULE_MAXQPSIP:
+		rc = rl_ip_conf(r->u.rl);
+		desc_add(b, "IP (/%u, /%u) match for QPS over %u burst %u", rc->v4_mask,
+			 rc->v6_mask, rc->qps, rc->burst);
+		break;
+	case RULE_MAXQPS: desc_add(b, "Max %u qps", r->u.bucket->qps); break;
+	case RULE_OPCODE: desc_add(b, "opcode==%u", r->u.num); break;
+	case RULE_RD: desc_add(b, "rd==1"); break;
+	case RULE_TCP: desc_add(b, "tcp==%s", r->u.tcp ? "true" : "false"); break;
+	case RULE_DNSSEC: desc_add(b, "DNSSEC"); break;
+	case RULE_AND: describe_list(b, r, "&&"); break;
+	case RULE_OR: describe_list(b, r, "||"); break;
+	case RULE_NOT: desc_add(b, "!"); describe(b, r->u.child); break;
+	}
+}
+
+int rule_describe(const struct rule *r, char *out, size_t outsz)
+{
+	if (r == NULL || out == NULL || outsz == 0)
+		return DG_EINVAL;
+	struct desc_buf b = { out, outsz, 0, false };
+	out[0] = '\0';
+	describe(&b, r);
+	return b.over ? DG_ESPACE : (int)b.len;
+}
