@@ -160,6 +160,10 @@ struct fe_conf {
 	char *console_addr;
 	char *console_key;
 	char *webserver_addr;
+
+	/* -u/--uid and -g/--gid: the daemon switches to these after binding (NULL: stay) */
+	char *run_user;
+	char *run_group;
 };
 
 /** Allocates a configuration with dnsdist's defaults. Exits on OOM (boot time). */
@@ -180,8 +184,35 @@ struct fe_pool *fe_conf_find_pool(const struct fe_conf *conf, const char *name);
 /** The pool with this name, created empty if missing. Exits on OOM. */
 struct fe_pool *fe_conf_get_pool(struct fe_conf *conf, const char *name);
 
-/** Applies dnsdist's default ACL (RFC 1918, loopback, link-local, ...) if none was set. */
+/**
+ * Adds dnsdist's default ACL (127.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10,
+ * 169.254.0.0/16, 192.168.0.0/16, 172.16.0.0/12, ::1/128, fc00::/7,
+ * fe80::/10) to conf->acl. fe_conf_new() calls it, so that, as in dnsdist,
+ * addACL() adds to these ranges and setACL() replaces them. Adding is
+ * idempotent. Exits on OOM (boot time).
+ */
 void fe_conf_default_acl(struct fe_conf *conf);
+
+/**
+ * Appends a listener (copied). Exits on OOM (boot time).
+ */
+void fe_conf_add_listener(struct fe_conf *conf, const struct fe_listener *l);
+
+/**
+ * Takes ownership of a packet cache (newPacketCache), freed with the
+ * configuration. Exits on OOM (boot time).
+ */
+void fe_conf_add_cache(struct fe_conf *conf, struct pcache *pc);
+
+/** Removes every listener (setLocal() and the -l command-line option start over). */
+void fe_conf_clear_listeners(struct fe_conf *conf);
+
+/**
+ * Adds dnsdist's default listener, 127.0.0.1:53 UDP and TCP, when no
+ * listener was configured. Called once the file and the command line are
+ * both applied.
+ */
+void fe_conf_default_local(struct fe_conf *conf);
 
 /** True when the backend is usable now (admin state and health). */
 static inline bool fe_backend_is_up(const struct fe_backend *be)

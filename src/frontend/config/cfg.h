@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/compiler.h"
 
@@ -62,3 +63,86 @@ void cfg_check_keys(struct lua_State *L, int idx, const char *func, const char *
 
 /** Registers a table of functions as Lua globals. */
 void cfg_register(struct lua_State *L, const struct cfg_fn *fns);
+
+/* Kinds of values an option row (struct cfg_opt) accepts. */
+enum cfg_opt_type {
+	CFG_OPT_BOOL,   /* Lua boolean -> bool */
+	CFG_OPT_UINT,   /* Lua integer in [min, max] -> unsigned field of 'size' bytes */
+	CFG_OPT_STR,    /* Lua string -> char[size], NUL-terminated, error if longer */
+	CFG_OPT_CUSTOM, /* parse() converts the value at the given stack index */
+	CFG_OPT_IGNORE, /* dnsdist key with no effect in dnsgate: accepted, ignored */
+	CFG_OPT_UNSUP,  /* dnsdist key dnsgate does not implement: an error naming it */
+};
+
+/*
+ * One key of an options table (newServer{...}, newPacketCache(n, {...}),
+ * addLocal(a, {...}), ...), with where it goes in the target struct, its
+ * range and its default: the single place where an option is declared
+ * (STYLE.md 8.7). Tables of rows end with a row whose key is NULL.
+ */
+struct cfg_opt {
+	const char *key;
+	enum cfg_opt_type type;
+	size_t off;            /* offsetof() in the target struct */
+	size_t size;           /* sizeof() the field */
+	int64_t min, max;      /* CFG_OPT_UINT range */
+	int64_t def;           /* default for BOOL/UINT, applied by cfg_opts_defaults() */
+	void (*parse)(struct lua_State *L, int idx, const char *func, void *target);
+};
+
+/*
+ * A dnsdist setter that stores its one argument in a field of struct
+ * fe_conf (setUDPTimeout(n), truncateTC(bool), ...): a row is the whole
+ * implementation. Defaults live in fe_conf_new(). Tables end with name NULL.
+ */
+struct cfg_setter {
+	const char *name;
+	enum cfg_opt_type type; /* CFG_OPT_BOOL or CFG_OPT_UINT */
+	size_t off, size;       /* field in struct fe_conf */
+	int64_t min, max;
+};
+
+/** Sets every BOOL/UINT field of target to its row's default. */
+void cfg_opts_defaults(const struct cfg_opt *opts, void *target);
+
+/**
+ * Applies the options table at stack index idx to target: each key must
+ * have a row (an unknown key is an error naming it and func), each value
+ * the row's type and range. Raises a configuration error (never returns)
+ * on any problem; allocates nothing, so an error leaks nothing.
+ */
+void cfg_apply_opts(struct lua_State *L, int idx, const char *func, const struct cfg_opt *opts,
+		    void *target);
+
+/** Registers each setter row as a Lua global (a closure over its row). */
+void cfg_register_setters(struct lua_State *L, const struct cfg_setter *rows);
+
+/**
+ * Creates a full userdata of size bytes with the metatable tname, made on
+ * first use with __index = methods (NULL-terminated rows, may be NULL),
+ * __gc = gc (may be NULL) and __name = tname. Leaves it on the stack and
+ * returns its memory (zero-filled).
+ */
+void *cfg_newudata(struct lua_State *L, size_t size, const char *tname,
+		   const struct cfg_fn *methods, int (*gc)(struct lua_State *L));
+
+/**
+ * The userdata of type tname at stack index idx, or a configuration error
+ * "func: argument N must be a <what>" (never returns NULL).
+ */
+void *cfg_checkudata(struct lua_State *L, int idx, const char *tname, const char *func,
+		     const char *what);
+
+/**
+ * Writes "file:line" of the innermost Lua function on the call stack (the
+ * configuration line being run) into out; "?" when there is none.
+ * Returns the line number, or 0.
+ */
+int cfg_where(struct lua_State *L, char *out, size_t outsz);
+
+/**
+ * Copies a string argument or option into a fixed buffer, raising a
+ * configuration error when it does not fit (names are at most outsz-1).
+ */
+void cfg_copy_str(struct lua_State *L, const char *s, char *out, size_t outsz, const char *func,
+		  const char *what);
