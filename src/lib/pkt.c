@@ -88,11 +88,35 @@ int dg_hdr_parse(struct dg_hdr *h, const uint8_t *wire, size_t len)
 	return rd.err;
 }
 
+/* Length of an uncompressed, well-formed name at wire[pos], or 0 when the
+ * name is anything else (compressed, malformed) and needs the full path. */
+static size_t plain_name_len(const uint8_t *wire, size_t len, size_t pos)
+{
+	size_t start = pos;
+	while (pos < len && pos - start < DG_DNAME_MAXLEN) {
+		uint8_t c = wire[pos];
+		if (c == 0)
+			return pos + 1 - start;
+		if (c > DG_LABEL_MAXLEN)
+			return 0;
+		pos += 1 + (size_t)c;
+	}
+	return 0;
+}
+
 /* Reads the question that starts right after the header. */
 static int question_parse(struct dg_question *q, const uint8_t *wire, size_t len)
 {
 	size_t pos = DG_HDR_LEN;
-	int n = dg_dname_unpack(q->qname, sizeof(q->qname), wire, len, &pos);
+	/* Queries almost never compress the qname: one scan and one copy
+	 * instead of a copy per label. */
+	int n = (int)plain_name_len(wire, len, pos);
+	if (n > 0) {
+		memcpy(q->qname, wire + pos, (size_t)n);
+		pos += (size_t)n;
+	} else {
+		n = dg_dname_unpack(q->qname, sizeof(q->qname), wire, len, &pos);
+	}
 	if (n < 0)
 		return n;
 	if (len - pos < 4)

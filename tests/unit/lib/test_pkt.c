@@ -124,6 +124,20 @@ static void test_question(void)
 	n = hex("0000 0000 0001 0000 0000 0000 00 0002 0001");
 	is_err(DG_OK, dg_pkt_parse_question(&h, &q, wire, (size_t)n), "root question");
 	is_int(1, q.qname_len, "root qname length 1");
+
+	/* 255 octets: 3 x 63 + 61-octet labels + root, then qtype/qclass. */
+	size_t k = DG_HDR_LEN;
+	for (int l = 0; l < 4; l++) {
+		wire[k] = l < 3 ? 63 : 61;
+		memset(wire + k + 1, 'X', wire[k]);
+		k += 1 + wire[k];
+	}
+	memcpy(wire + k, "\0\0\1\0\1", 5);
+	is_err(DG_OK, dg_pkt_parse_question(&h, &q, wire, k + 5), "255-octet qname");
+	is_int(255, q.qname_len, "255-octet qname length");
+	ok(q.qname_lc[1] == 'x' && q.qname[1] == 'X', "long qname lower-cased");
+	wire[DG_HDR_LEN + 64] = 64; /* second label claims 64: label type 0x40 */
+	is_err(DG_ELABEL_TYPE, dg_pkt_parse_question(&h, &q, wire, k + 5), "label of 64");
 }
 
 #define Q0 "abcd 0100 0000"                /* header up to qdcount 0 */
