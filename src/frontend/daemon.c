@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * The daemon's run loop (see daemon.h).
+ *
+ * DESIGN: the main thread binds every socket first, so an address that
+ * cannot be bound fails the start with its name before any thread runs.
+ * Each worker gets its own UDP and TCP socket per listener, bound with
+ * SO_REUSEPORT so the kernel spreads clients over workers. Without
+ * addLocal{reusePort=true} dnsgate first checks, with a plain bind, that
+ * nobody else holds the address: SO_REUSEPORT would otherwise let a second
+ * process silently share (and steal half of) the port. Then the workers and
+ * the control thread start; the main thread only waits for a signal.
+ */
+#include "frontend/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "frontend/conf.h"
+#include "frontend/health.h"
+#include "frontend/policy.h"
+#include "frontend/tcp.h"
+#include "frontend/udp.h"
+#include "frontend/worker.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+static _Atomic bool stop_requested;
+
+struct daemon {
+	struct fe_conf *conf;
+	unsigned nworkers;
+	struct worker *workers;
+	struct pool_rt *pools;
+	int npools;
+	struct health *health;
+	pthread_t ctl;
+	bool ctl_started;
+	_Atomic bool ctl_stop;
+};
+
+void daemon_request_stop(void)
+{
+	atomic_store(&stop_requested, true);
+}
+
+static int build_pools(struct daemon *d)
+{
+	struct fe_conf *conf = d->conf;
+	d->npools = conf->npools;
+	d->pools = calloc((size_t)conf->npools + 1, sizeof(*d->pools));
+	if (d->pools == NULL)
+		return DG_ENOMEM;
+	for (int i = 0; i < conf->npools; i++) {
+		struct pool_rt *p = &d->pools[i];
+		struct fe_pool *fp = conf->pools[i];
+		p->pool = fp;
+		p->policy = fp->has_policy ? fp->policy : conf->policy;
+		p->n = (size_t)fp->nservers;
+		p->servers = calloc(p->n + 1, sizeof(*p->servers));
+		if (p->servers == NULL)
+			return DG_ENOMEM;
+		memcpy(p->servers, fp->servers, p->n * sizeof(*p->servers));
+		policy_sort(p->servers, p->n);
+		int ret = policy_ring_build(&p->ring, p->servers, p->n);
+		if (ret < 0)
+			return ret;
+	}
+	return DG_OK;
+}
+
+static void free_pools(struct daemon *d)
+{
+	for (int i = 0; d->pools != NULL && i < d->npools; i++) {
+		free(d->pools[i].servers);
+		policy_ring_free(&d->pools[i].ring);
+	}
+	free(d->pools);
+	d->pools = NULL;
+}
+
+static int bind_error(const struct fe_listener *l, const char *proto, int err)
+{
+	char txt[DG_SOCKADDR_STRLEN];
+	if (dg_sockaddr_to_str(&l->addr, txt, sizeof(txt)) < 0)
+		txt[0] = '\0';
+	dg_log(LOG_ERR, "daemon", "cannot listen on %s (%s): %s", txt, proto, dg_strerror(err));
+	return err;
+}
+
+/* A plain bind (no SO_REUSEPORT) fails if anyone holds the address. */
+static int probe_free(const struct fe_listener *l)
+{
+	if (l->do_udp) {
+		int fd = udp_listener_open(&l->addr, false);
+		if (fd < 0)
+			return bind_error(l, "udp", fd);
+		close(fd);
+	}
+	if (l->do_tcp) {
+		int fd = tcp_listener_open(&l->addr, false, 0);
+		if (fd < 0)
+			return bind_error(l, "tcp", fd);
+		close(fd);
+	}
+	return DG_OK;
+}
+
+/* Opens worker k's sockets for every listener into fds (-1 where none). */
+static int open_worker_fds(struct daemon *d, struct worker_fds *fds)
+{
+	for (int i = 0; i < d->conf->nlisteners; i++) {
+		const struct fe_listener *l = &d->conf->listeners[i];
+		fds->udp[i] = fds->tcp[i] = -1;
+		if (l->do_udp) {
+			fds->udp[i] = udp_listener_open(&l->addr, true);
+			if (fds->udp[i] < 0)
+				return bind_error(l, "udp", fds->udp[i]);
+		}
+		if (l->do_tcp) {
+			fds->tcp[i] = tcp_listener_open(&l->addr, true, l->tcp_listen_queue);
+			if (fds->tcp[i] < 0)
+				return bind_error(l, "tcp", fds->tcp[i]);
+		}
+	}
+	return DG_OK;
+}
+
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+static int start_workers(struct daemon *d)
+{
+	int n = d->conf->nlisteners;
+	int *udp = calloc((size_t)n + 1, sizeof(int));
+	int *tcp = calloc((size_t)n + 1, sizeof(int));
+	struct worker_fds fds = { udp, tcp };
+	int ret = udp && tcp ? DG_OK : DG_ENOMEM;
+	for (unsigned k = 0; ret == DG_OK && k < d->nworkers; k++) {
+		ret = open_worker_fds(d, &fds);
+		if (ret == DG_OK)
+			ret = worker_init(&d->workers[k], k, d->conf, d->pools, d->npools, &fds);
+		if (udp && tcp) {
+			close_fds(udp, n);
+			close_fds(tcp, n);
+		}
+	}
+	free(udp);
+	free(tcp);
+	for (unsigned k = 0; ret == DG_OK && k < d->nworkers; k++)
+		ret = worker_start(&d->workers[k]);
+	return ret;
+}
+
+static void *control_main(void *arg)
+{
+	struct daemon *d = arg;
+	int hfd = health_fd(d->health);
+	while (!atomic_load(&d->ctl_stop)) {
+		uint64_t now = dg_clock_now_us(), next = health_next_us(d->health);
+		int ms = next <= now ? 0 : (int)((next - now) / 1000 + 1);
+		if (ms > 100)
+			ms = 100;
+		struct epoll_event ev;
+		int n = epoll_wait(hfd, &ev, 1, ms);
+		(void)n;
+		health_process(d->health, dg_clock_now_us());
+	}
+	return NULL;
+}
+
+static void log_start(const struct daemon *d)
+{
+	for (int i = 0; i < d->conf->nlisteners; i++) {
+		const struct fe_listener *l = &d->conf->listeners[i];
+		char txt[DG_SOCKADDR_STRLEN];
+		if (dg_sockaddr_to_str(&l->addr, txt, sizeof(txt)) < 0)
+			txt[0] = '\0';
+		dg_log(LOG_NOTICE, "daemon", "listening on %s (%s%s%s)", txt, l->do_udp ? "udp" : "",
+		       l->do_udp && l->do_tcp ? ", " : "", l->do_tcp ? "tcp" : "");
+	}
+	dg_log(LOG_NOTICE, "daemon", "started %u workers, %d backends", d->nworkers,
+	       d->conf->nbackends);
+}
+
+static void log_stats(const struct daemon *d)
+{
+	struct fe_stats sum;
+	char line[DG_LOG_LINE_MAX];
+	stats_init(&sum, d->conf->nbackends);
+	for (unsigned k = 0; k < d->nworkers; k++)
+		stats_sum(&sum, &d->workers[k].stats);
+	(void)stats_format(&sum, line, sizeof(line));
+	dg_log(LOG_NOTICE, "daemon", "stopped: %s", line);
+	stats_fini(&sum);
+}
+
+static void wait_for_signal(const sigset_t *set)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	while (!atomic_load(&stop_requested)) {
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			dg_log(LOG_NOTICE, "daemon", "got %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
+	}
+}
+
+static int check_listeners(struct daemon *d)
+{
+	for (int i = 0; i < d->conf->nlisteners; i++) {
+		if (d->conf->listeners[i].reuseport)
+			continue;
+		int ret = probe_free(&d->conf->listeners[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return DG_OK;
+}
+
+static unsigned worker_count(const struct fe_conf *conf)
+{
+	if (conf->workers > 0)
+		return conf->workers;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void shutdown_all(struct daemon *d)
+{
+	for (unsigned k = 0; k < d->nworkers; k++)
+		worker_stop(&d->workers[k]);
+	for (unsigned k = 0; k < d->nworkers; k++)
+		worker_join(&d->workers[k]);
+	atomic_store(&d->ctl_stop, true);
+	if (d->ctl_started)
+		pthread_join(d->ctl, NULL);
+	if (d->workers != NULL)
+		log_stats(d);
+	for (unsigned k = 0; d->workers != NULL && k < d->nworkers; k++)
+		worker_fini(&d->workers[k]);
+	health_free(d->health);
+	free(d->workers);
+	free_pools(d);
+}
+
+int daemon_run(struct fe_conf *conf)
+{
+	struct daemon d = { .conf = conf };
+	sigset_t set, old;
+
+	if (!conf->acl_set && conf->acl.count == 0)
+		fe_conf_default_acl(conf);
+	atomic_store(&stop_requested, false);
+	d.nworkers = worker_count(conf);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	/* Blocked before any thread starts, so every thread inherits the mask
+	 * and only sigtimedwait() below ever takes these signals. */
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+	tcp_client_limit_init();
+	int ret = check_listeners(&d);
+	if (ret == DG_OK)
+		ret = build_pools(&d);
+	if (ret == DG_OK) {
+		d.workers = calloc(d.nworkers, sizeof(*d.workers));
+		ret = d.workers ? start_workers(&d) : DG_ENOMEM;
+	}
+	if (ret == DG_OK) {
+		d.health = health_new(conf);
+		int err = pthread_create(&d.ctl, NULL, control_main, &d);
+		d.ctl_started = err == 0;
+		ret = -err;
+	}
+	if (ret == DG_OK) {
+		log_start(&d);
+		wait_for_signal(&set);
+	}
+	shutdown_all(&d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
