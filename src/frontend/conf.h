@@ -161,7 +161,7 @@ struct fe_conf {
 	char *console_key;
 	char *webserver_addr;
 
-	/* -u/--uid and -g/--gid: the daemon switches to these after binding (NULL: stay) */
+	/* -u/--uid and -g/--gid, for the daemon to switch to after binding (NULL: stay; not applied yet) */
 	char *run_user;
 	char *run_group;
 };
