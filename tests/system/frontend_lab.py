@@ -41,7 +41,10 @@ class Frontend:
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.addr = addr
-        self.port = port or free_port(addr if addr != "0.0.0.0" else "127.0.0.1")
+        # free_port probes IPv4 only; for IPv6 and wildcards 127.0.0.1's
+        # free ports are a good guess (the bind failure would name it).
+        v4 = addr if addr != "0.0.0.0" and ":" not in addr else "127.0.0.1"
+        self.port = port or free_port(v4)
         self.lua = lua
         self.fmt = fmt
         self.log_path = self.workdir / "dnsgate.log"

@@ -16,6 +16,7 @@ import struct
 import dns.exception
 import dns.flags
 import dns.message
+import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -281,3 +282,37 @@ def test_policy_hashed_is_consistent(tmp_path, recs, policy):
         assert set(first.values()) == {1, 2}, "names spread over both backends"
     finally:
         assert fe.stop() == 0
+
+
+def test_ipv6_wildcard_listener(tmp_path, recs):
+    r1, = recs(1)
+    lua = 'setLocal("[::]:{port}")\n' + servers_lua([r1]).replace("{", "{{").replace("}", "}}")
+    fe = Frontend(tmp_path / "fe", lua, addr="::1").start()
+    try:
+        q = dns.message.make_query("whoami.lab.", "A")
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.settimeout(3)
+        s.sendto(q.to_wire(), ("::1", fe.port))
+        data, frm = s.recvfrom(65535)
+        s.close()
+        assert frm[0] == "::1"
+        assert dns.message.from_wire(data).id == q.id
+        assert who(dns.query.tcp(q, "::1", port=fe.port, timeout=3)) == 1
+    finally:
+        assert fe.stop() == 0
+
+
+def test_bind_failure_names_the_address(tmp_path, recs):
+    r1, = recs(1)
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken.bind(("127.0.0.1", 0))
+    port = taken.getsockname()[1]
+    try:
+        lua = 'setLocal("127.0.0.1:%d")\n' % port + servers_lua([r1])
+        fe = Frontend(tmp_path / "fe", lua.replace("{", "{{").replace("}", "}}"))
+        with pytest.raises(AssertionError):
+            fe.start(timeout=5)
+        assert fe.proc.wait(5) != 0
+        assert "cannot listen on 127.0.0.1:%d (udp)" % port in fe.log_text()
+    finally:
+        taken.close()
