@@ -139,8 +139,10 @@ static int print_lenblob(struct dg_rd *rd, struct dg_tw *tw, bool b32)
 }
 
 /*
- * RFC 4034 §4.1.2: windows in increasing order, 1 to 32 octets each. A
- * trailing zero octet is tolerated (it changes no type) as dnspython does.
+ * RFC 4034 §4.1.2: windows in increasing order, 1 to 32 octets each, and
+ * "trailing zero octets in the bitmap MUST be omitted" (so an empty window
+ * is invalid too). Such a bitmap is refused rather than printed: its text
+ * would read back to different wire bytes (found by fuzz_rrtext).
  */
 static int print_bitmap(struct dg_rd *rd, struct dg_tw *tw)
 {
@@ -149,7 +151,7 @@ static int print_bitmap(struct dg_rd *rd, struct dg_tw *tw)
 		uint8_t win = dg_rd_u8(rd, BAD);
 		uint8_t len = dg_rd_u8(rd, BAD);
 		if (rd->err != DG_OK || win <= prev || len == 0 || len > 32 ||
-		    dg_rd_need(rd, len, BAD) != DG_OK)
+		    dg_rd_need(rd, len, BAD) != DG_OK || rd->pos[len - 1] == 0)
 			return BAD;
 		prev = win;
 		for (unsigned i = 0; i < len * 8u; i++) {

@@ -385,6 +385,7 @@ static int print_value(uint16_t key, const uint8_t *v, size_t n, struct dg_tw *t
 
 int dg_svcparams_print(struct dg_rd *rd, struct dg_tw *tw)
 {
+	const uint8_t *start = rd->pos;
 	int prev = -1;
 	while (dg_rd_left(rd) > 0) {
 		uint16_t key = dg_rd_u16(rd, BAD);
@@ -403,5 +404,9 @@ int dg_svcparams_print(struct dg_rd *rd, struct dg_tw *tw)
 			return ret;
 		rd->pos += len;
 	}
+	/* Same rule as the text parser, so printed text always reads back
+	 * (found by fuzz_rrtext); the loop above validated the layout. */
+	if (check_mandatory(start, (size_t)(rd->pos - start)) != DG_OK)
+		return BAD;
 	return DG_OK;
 }
