@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Copyright (c) dnsgate contributors
+ *
+ * dnsgate, the frontend: parse the command line, load the configuration,
+ * and hand it to the data plane (daemon.c). Thin on purpose: everything
+ * else lives in libfrontend.a, where tests can reach it.
+ */
+#include <stdlib.h>
+
+#include "frontend/cli.h"
+#include "frontend/conf.h"
+#include "frontend/config/cfg.h"
+#include "frontend/daemon.h"
+#include "lib/log.h"
+
+#ifndef DNSGATE_VERSION
+#define DNSGATE_VERSION "0.1"
+#endif
+
+/* Builds the configuration from the file and the command line, or explains why not. */
+static struct fe_conf *main_load(const struct cli *cli, const char **file)
+{
+	char err[2048] = "";
+	struct fe_conf *conf = fe_conf_new();
+
+	*file = cli_config_file(cli);
+	if (cli_apply_pre(cli, conf, err, sizeof(err)) < 0)
+		goto fail;
+	if (*file && cfg_load_file(conf, *file, err, sizeof(err)) < 0)
+		goto fail;
+	if (cli_apply_post(cli, conf, err, sizeof(err)) < 0)
+		goto fail;
+	return conf;
+
+fail:
+	fprintf(stderr, "dnsgate: %s\n", err);
+	fe_conf_free(conf);
+	return NULL;
+}
+
+/* The operations issue adds the console and the web server; say so, once. */
+static void main_note_unserved(const struct fe_conf *conf)
+{
+	if (conf->console_addr)
+		dg_log(LOG_NOTICE, "config", "controlSocket(\"%s\") recorded; the console is not "
+		       "served by this version of dnsgate", conf->console_addr);
+	if (conf->webserver_addr)
+		dg_log(LOG_NOTICE, "config", "webserver(\"%s\") recorded; the web server is not "
+		       "served by this version of dnsgate", conf->webserver_addr);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	char err[256] = "";
+	const char *file = NULL;
+	int status = EXIT_FAILURE;
+
+	if (cli_parse(&cli, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dnsgate: %s\n", err[0] ? err : "out of memory");
+		cli_usage(stderr);
+		goto out;
+	}
+	if (cli.help || cli.version) {
+		if (cli.help)
+			cli_usage(stdout);
+		else
+			printf("dnsgate %s\n", DNSGATE_VERSION);
+		status = EXIT_SUCCESS;
+		goto out;
+	}
+	/* Foreground: stderr, which a supervisor (systemd) collects as well. */
+	dg_log_open("dnsgate", false, cli.verbose ? LOG_DEBUG : LOG_INFO);
+	struct fe_conf *conf = main_load(&cli, &file);
+	if (!conf)
+		goto out;
+	if (cli.check_config) {
+		/* dnsdist's exact line, which scripts grep for; nothing was bound. */
+		printf("Configuration '%s' OK!\n", file ? file : "(command line)");
+		status = EXIT_SUCCESS;
+	} else {
+		main_note_unserved(conf);
+		status = daemon_run(conf) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	fe_conf_free(conf);
+out:
+	cli_free(&cli);
+	return status;
+}
