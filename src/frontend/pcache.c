@@ -5,7 +5,7 @@
  * its ID), the lower-cased qname, qtype, qclass, everything after the
  * question except the EDNS Cookie option (RFC 7873 cookies differ per
  * client and would defeat the cache), and the transport. A hit is checked
- * against the stored qname, qtype, qclass, header flags, EDNS presence,
+ * against the stored qname, qtype, qclass, RD/CD/opcode, EDNS presence,
  * DO bit and transport, so a hash collision is counted and served as a miss.
  *
  * DESIGN: numberOfShards shards, each a chained hash table plus an LRU
@@ -31,6 +31,15 @@
 #include "lib/pkt.h"
 #include "lib/rrtype.h"
 #include "lib/wire.h"
+
+/*
+ * The query header bits an entry is checked against: those a response
+ * echoes (RFC 1035 §4.1.1 RD and opcode, RFC 4035 §3.2.2 CD), so that the
+ * insert side may describe the query with the response's header (the
+ * worker rebuilds q from the answer) and still agree with the lookup side.
+ * Every other header bit is covered by the key's hash.
+ */
+#define PC_QFLAGS (0x7800 | DG_FLAG_RD | DG_FLAG_CD)
 
 struct pc_entry {
 	struct pc_entry *hnext;       /* hash chain */
@@ -240,7 +249,8 @@ static struct pc_entry *find(struct pc_shard *sh, uint32_t key)
 
 static bool entry_matches(struct pc_entry *e, const struct fe_query *q)
 {
-	return e->qtype == q->q.qtype && e->qclass == q->q.qclass && e->qflags == q->hdr.flags &&
+	return e->qtype == q->q.qtype && e->qclass == q->q.qclass &&
+	       e->qflags == (q->hdr.flags & PC_QFLAGS) &&
 	       e->tcp == q->tcp && e->do_bit == q->do_bit && e->has_opt == q->has_opt &&
 	       e->qname_len == q->q.qname_len &&
 	       memcmp(entry_qname(e), q->q.qname_lc, e->qname_len) == 0;
@@ -360,7 +370,7 @@ static struct pc_entry *entry_build(const struct fe_query *q, const struct dg_pk
 	e->key = key;
 	e->qtype = q->q.qtype;
 	e->qclass = q->q.qclass;
-	e->qflags = q->hdr.flags;
+	e->qflags = q->hdr.flags & PC_QFLAGS;
 	e->len = (uint16_t)p->len;
 	e->nttl = nttl;
 	e->qname_len = (uint8_t)q->q.qname_len;

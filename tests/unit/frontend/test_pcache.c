@@ -307,6 +307,32 @@ static void test_lru(void)
 	pcache_free(pc);
 }
 
+/* The worker inserts with q rebuilt from the backend's answer: header and
+ * question parsed from the response, EDNS fields restored from its slot. */
+static void test_insert_from_response(void)
+{
+	struct fe_cache_conf cc = defaults();
+	struct pcache *pc = pcache_new(&cc);
+	struct fe_query q, r;
+	uint8_t resp[4096], out[4096];
+	mkq(&q, (struct qspec){ .name = "www.example.com.", .edns = true, .do_bit = true });
+	uint32_t k = pcache_key(pc, &q);
+	size_t n = response(&q, &(struct rspec){ .name = "WWW.example.com.", .ttl = 60, .edns = true },
+			    resp);
+	memset(&r, 0, sizeof(r));
+	r.buf = resp;
+	r.len = n;
+	r.cap = sizeof(resp);
+	is_err(0, dg_pkt_parse_question(&r.hdr, &r.q, resp, n), "response question parsed");
+	r.has_opt = q.has_opt;
+	r.do_bit = q.do_bit;
+	r.udp_size = q.udp_size;
+	is_err(0, pcache_insert(pc, k, &r, resp, n, 0), "insert with the response's header");
+	ok(pcache_lookup(pc, k, &q, out, sizeof(out), 1) > 0, "the original query hits");
+	free(q.buf);
+	pcache_free(pc);
+}
+
 int main(void)
 {
 	conf = fe_conf_new();
@@ -315,6 +341,7 @@ int main(void)
 	test_not_cached();
 	test_ttls();
 	test_lru();
+	test_insert_from_response();
 	fe_conf_free(conf);
 	return tap_done();
 }
