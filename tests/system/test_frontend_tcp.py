@@ -141,3 +141,30 @@ def test_slow_client_closed(tmp_path, unbound):
     finally:
         assert fe.stop() == 0
     assert "tcp-timeout=1" in fe.log_text()
+
+
+def test_tcp_limits(tmp_path, unbound):
+    lua = ('setLocal("127.0.0.1:{port}")\n'
+           'setMaxTCPQueriesPerConnection(3)\n'
+           'setMaxTCPConnectionsPerClient(2)\n'
+           'newServer{{address="127.0.0.1:%d", name="be"}}\n' % unbound.port)
+    fe = Frontend(tmp_path / "fe", lua).start()
+    try:
+        wires = []
+        for i in range(5):
+            q = dns.message.make_query("l%d.spread.lab." % i, "A")
+            q.id = 500 + i
+            wires.append(q.to_wire())
+        got = tcp_frames("127.0.0.1", fe.port, wires, 5, timeout=3)
+        assert len(got) == 3, "3 queries per connection, then it is closed"
+        held = [socket.create_connection(("127.0.0.1", fe.port), timeout=3) for _ in range(2)]
+        third = socket.create_connection(("127.0.0.1", fe.port), timeout=3)
+        assert third.recv(10) == b"", "a third connection from the same client is refused"
+        third.close()
+        for s in held:
+            s.close()
+        time.sleep(0.2)
+        assert fe.query("example.com.", "A", tcp=True).rcode() == dns.rcode.NOERROR
+    finally:
+        assert fe.stop() == 0
+    assert "tcp-limit=1" in fe.log_text()
