@@ -16,6 +16,7 @@ include src/lib/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
 include tests/tools/module.mk
+-include bench/module.mk
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -29,9 +30,9 @@ $(B)/tests/%.o: CPPFLAGS += -Itests/unit
 
 -include $(ALL_OBJS:.o=.d)
 
-.PHONY: all deps test check-asan fuzz run clean help unit system
+.PHONY: all deps test check-asan fuzz run bench clean help unit system
 
-all: $(LIBDG) $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(TOOLS)
+all: $(LIBDG) $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(TOOLS) $(BENCH_BINS)
 
 deps:
 	@scripts/deps.sh
@@ -52,6 +53,13 @@ run: deps
 	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
 	@scripts/lab.sh
 
+# dnsgate next to dnsdist under the same load (bench/README.md); BENCH_ARGS
+# passes options to bench/run.py, e.g. BENCH_ARGS=--quick.
+bench:
+	@BENCH=1 scripts/deps.sh
+	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
+	@/usr/bin/python3 bench/run.py --build $(B) $(BENCH_ARGS)
+
 clean:
 	rm -rf build
 
@@ -61,4 +69,5 @@ help:
 	@echo "make check-asan  the whole test suite built with ASan+UBSan (build/asan)"
 	@echo "make fuzz        libFuzzer targets with clang, bounded run (FUZZ_SECONDS=300 per target)"
 	@echo "make run         the guide's lab on loopback (dnsgate on 127.0.0.1:5300)"
+	@echo "make bench       dnsgate vs dnsdist per-query CPU, instructions, latency, memory (BENCH_ARGS=--quick)"
 	@echo "make clean       remove build/"

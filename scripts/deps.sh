@@ -12,9 +12,12 @@ FUZZ="clang libclang-rt-14-dev"
 # tests: the real servers and clients the system tests start.
 TEST="python3 python3-pytest python3-dnspython nsd unbound knot knot-dnsutils \
 bind9-dnsutils ldnsutils iproute2 procps"
+# bench (only with BENCH=1, as `make bench` runs it): the reference frontend,
+# a second load generator and the instruction counter. Tests never need them.
+if [ "${BENCH:-0}" = 1 ]; then BENCH="dnsdist dnsperf valgrind"; else BENCH=""; fi
 
 missing=""
-for p in $BUILD $FUZZ $TEST; do
+for p in $BUILD $FUZZ $TEST $BENCH; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi
