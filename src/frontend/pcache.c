@@ -50,9 +50,18 @@ struct pc_entry {
 	uint16_t qtype, qclass, qflags, len, nttl;
 	uint8_t qname_len;
 	bool tcp, do_bit, has_opt;
-	/* uint16_t ttl_off[nttl]; uint8_t qname_lc[qname_len]; uint8_t resp[len] */
-	uint16_t data[];
+	/* followed by: uint16_t ttl_off[nttl]; uint8_t qname_lc[qname_len];
+	 * uint8_t resp[len] (see entry_ttl_offs; not a flexible array member
+	 * so that a shard can embed an entry as its LRU sentinel) */
 };
+
+_Static_assert(sizeof(struct pc_entry) % _Alignof(uint16_t) == 0, "TTL offsets stay aligned");
+
+/* The TTL offsets stored right after the fixed part of an entry. */
+static uint16_t *entry_ttl_offs(struct pc_entry *e)
+{
+	return (uint16_t *)(void *)(e + 1);
+}
 
 struct pc_shard {
 	pthread_mutex_t lock;
@@ -72,7 +81,7 @@ struct pcache {
 
 static uint8_t *entry_qname(struct pc_entry *e)
 {
-	return (uint8_t *)(e->data + e->nttl);
+	return (uint8_t *)(entry_ttl_offs(e) + e->nttl);
 }
 
 static uint8_t *entry_resp(struct pc_entry *e)
@@ -267,7 +276,7 @@ static void serve(const struct pcache *pc, struct pc_entry *e, const struct fe_q
 		return;
 	uint64_t age = now_s > e->inserted_s ? now_s - e->inserted_s : 0;
 	for (uint16_t i = 0; i < e->nttl; i++) {
-		uint8_t *p = out + e->data[i];
+		uint8_t *p = out + entry_ttl_offs(e)[i];
 		uint32_t ttl = dg_get_u32(p);
 		dg_put_u32(p, ttl > age ? (uint32_t)(ttl - age) : 0);
 	}
@@ -380,7 +389,7 @@ static struct pc_entry *entry_build(const struct fe_query *q, const struct dg_pk
 	nttl = 0;
 	for (uint16_t i = 0; i < p->rrcount; i++)
 		if (p->rr[i].type != DG_TYPE_OPT)
-			e->data[nttl++] = p->rr[i].ttl_off;
+			entry_ttl_offs(e)[nttl++] = p->rr[i].ttl_off;
 	memcpy(entry_qname(e), q->q.qname_lc, e->qname_len);
 	memcpy(entry_resp(e), p->wire, p->len);
 	return e;
