@@ -5,13 +5,16 @@
 set -eu
 
 # build: compiler, Lua for the configuration language, libsodium for the
-# console key, liburcu for configuration snapshots.
-BUILD="gcc make pkg-config liblua5.4-dev libsodium-dev liburcu-dev"
+# console key and web credentials, liburcu for configuration snapshots,
+# libmicrohttpd and jansson for the web server and its JSON API, xxd to
+# embed the dashboard page.
+BUILD="gcc make pkg-config liblua5.4-dev libsodium-dev liburcu-dev libmicrohttpd-dev \
+libjansson-dev xxd"
 # fuzz: clang with the libFuzzer runtime.
 FUZZ="clang libclang-rt-14-dev"
 # tests: the real servers and clients the system tests start.
 TEST="python3 python3-pytest python3-dnspython nsd unbound knot knot-dnsutils \
-bind9-dnsutils ldnsutils iproute2 procps"
+bind9-dnsutils ldnsutils iproute2 procps prometheus chromium"
 # bench (only with BENCH=1, as `make bench` runs it): the reference frontend,
 # a second load generator and the instruction counter. Tests never need them.
 if [ "${BENCH:-0}" = 1 ]; then BENCH="dnsdist dnsperf valgrind"; else BENCH=""; fi
