@@ -13,6 +13,7 @@ BINS :=
 TOOLS :=
 include src/lib/module.mk
 -include src/frontend/module.mk
+-include src/vrrp/module.mk
 include tests/unit/module.mk
 include tests/fuzz/module.mk
 include tests/tools/module.mk

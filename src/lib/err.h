@@ -70,7 +70,21 @@
 	X(DG_ENOTFOUND, "not found")                                          \
 	X(DG_EEXIST, "already exists")                                        \
 	X(DG_ETIMEOUT, "timed out")                                           \
-	X(DG_ELIMIT, "limit reached")
+	X(DG_ELIMIT, "limit reached")                                         \
+	/* vrrp */                                                            \
+	X(DG_EVRRP_IPHDR, "IPv4 header truncated, malformed or not VRRP")     \
+	X(DG_EVRRP_TTL, "VRRP TTL or hop limit is not 255")                   \
+	X(DG_EVRRP_SHORT, "shorter than the 8-byte VRRP header")              \
+	X(DG_EVRRP_VERSION, "VRRP version other than the configured one")     \
+	X(DG_EVRRP_TYPE, "VRRP type is not ADVERTISEMENT")                    \
+	X(DG_EVRRP_NOADDR, "VRRP advertisement lists no address")             \
+	X(DG_EVRRP_TRUNC, "VRRP addresses or auth data past the packet end")  \
+	X(DG_EVRRP_TRAILING, "bytes after the VRRP advertisement")            \
+	X(DG_EVRRP_CHECKSUM, "VRRP checksum mismatch")                        \
+	X(DG_EVRRP_VRID, "VRRP VRID not configured here")                     \
+	X(DG_EVRRP_INTERVAL, "VRRP interval zero or (v2) not ours")           \
+	X(DG_EVRRP_AUTH_TYPE, "VRRPv2 authentication type differs from ours") \
+	X(DG_EVRRP_AUTH, "VRRPv2 authentication password mismatch")
 
 enum dg_err {
 	DG_OK = 0,
