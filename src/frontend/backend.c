@@ -119,14 +119,13 @@ void backend_expire(struct worker *w, struct wbackend *wb, uint64_t cutoff_us)
 	}
 }
 
-void backend_note_latency(struct worker *w, int be_index, uint64_t latency_us)
+void backend_note_latency(struct worker *w, int be_index, uint64_t latency_us, unsigned rcode)
 {
 	struct wbackend *wb = &w->be[be_index];
 	/* dnsdist averages over the last 128 answers; an EWMA with the same
 	 * weight needs no history. */
 	wb->latency_us = wb->latency_us == 0 ? latency_us : (wb->latency_us * 127 + latency_us) / 128;
-	STAT_INC(w->stats.be[be_index].responses);
-	STAT_ADD(w->stats.be[be_index].latency_sum_us, latency_us);
+	stats_be_answer(&w->stats, be_index, latency_us, rcode);
 }
 
 void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *cache,
@@ -183,7 +182,7 @@ static void handle_answer(struct worker *w, struct wbackend *wb, uint8_t *buf, s
 	buf[1] = (uint8_t)s->orig_id;
 	q.hdr.id = s->orig_id;
 	answer_query(w, &q, s);
-	backend_note_latency(w, wb->be->index, w->now_us - s->sent_us);
+	backend_note_latency(w, wb->be->index, w->now_us - s->sent_us, buf[3] & 0x0fu);
 	struct pcache *cache = s->cache;
 	uint32_t key = s->cache_key;
 	uint16_t listener = s->listener;

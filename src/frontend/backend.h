@@ -70,5 +70,8 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
 void backend_fill_meta(struct idslot *s, const struct fe_query *q, const struct route *r,
 		       uint16_t listener);
 
-/** Folds one answer's latency into the backend's moving average. */
-void backend_note_latency(struct worker *w, int be_index, uint64_t latency_us);
+/**
+ * Folds one answer's latency into the backend's moving average and counts
+ * it (responses, latency histogram, SERVFAILs by rcode, the answer's RCODE).
+ */
+void backend_note_latency(struct worker *w, int be_index, uint64_t latency_us, unsigned rcode);

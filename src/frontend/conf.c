@@ -36,6 +36,32 @@ static void *conf_xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* dnsdist's web server defaults: loopback only, everything authenticated. */
+static void conf_web_defaults(struct fe_webconf *web)
+{
+	dg_nmg_init(&web->acl);
+	if (dg_nmg_add_str(&web->acl, "127.0.0.1") < 0 || dg_nmg_add_str(&web->acl, "::1") < 0) {
+		dg_log(LOG_ERR, "config", "out of memory");
+		exit(1);
+	}
+	web->stats_require_auth = true;
+	web->api_requires_auth = true;
+	web->dashboard_requires_auth = true;
+	web->max_conns = 100;
+}
+
+static void conf_web_free(struct fe_webconf *web)
+{
+	free(web->password);
+	free(web->api_key);
+	dg_nmg_clear(&web->acl);
+	for (int i = 0; i < web->nheaders; i++) {
+		free(web->headers[i].name);
+		free(web->headers[i].value);
+	}
+	free(web->headers);
+}
+
 struct fe_conf *fe_conf_new(void)
 {
 	struct fe_conf *conf = conf_xcalloc(1, sizeof(*conf));
@@ -51,6 +77,7 @@ struct fe_conf *fe_conf_new(void)
 	conf->tcp_recv_timeout_s = 2;
 	dg_nmg_init(&conf->acl);
 	fe_conf_default_acl(conf);
+	conf_web_defaults(&conf->web);
 	/* The default pool always exists, as getPool("") does in dnsdist. */
 	(void)fe_conf_get_pool(conf, "");
 	return conf;
@@ -92,6 +119,7 @@ void fe_conf_free(struct fe_conf *conf)
 	free(conf->console_addr);
 	free(conf->console_key);
 	free(conf->webserver_addr);
+	conf_web_free(&conf->web);
 	free(conf->run_user);
 	free(conf->run_group);
 	free(conf);

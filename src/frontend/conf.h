@@ -103,6 +103,25 @@ struct fe_rule_entry {
 	_Atomic uint64_t matches;   /* runtime: times the rule matched */
 };
 
+/* A custom HTTP header of the web server (setWebserverConfig customHeaders). */
+struct fe_web_header {
+	char *name, *value;         /* an empty value removes a default header */
+};
+
+/* The web server (webserver(), setWebserverConfig()); dnsdist's defaults. */
+struct fe_webconf {
+	char *password;             /* plaintext or dnsdist "$scrypt$" hash; NULL: none */
+	char *api_key;              /* same */
+	struct dg_nmg acl;          /* who may connect; 127.0.0.1 and ::1 by default */
+	bool hash_plaintext;        /* hashPlaintextCredentials: keep only a hash in memory */
+	bool stats_require_auth;    /* /metrics and /jsonstat need the key or password */
+	bool api_requires_auth;     /* /api/ needs the key */
+	bool dashboard_requires_auth; /* / needs the password */
+	unsigned max_conns;         /* maxConcurrentConnections, default 100 */
+	struct fe_web_header *headers;
+	int nheaders;
+};
+
 /* Packet cache parameters (newPacketCache). */
 struct fe_cache_conf {
 	size_t max_entries;
@@ -160,6 +179,7 @@ struct fe_conf {
 	char *console_addr;
 	char *console_key;
 	char *webserver_addr;
+	struct fe_webconf web;
 
 	/* -u/--uid and -g/--gid, for the daemon to switch to after binding (NULL: stay; not applied yet) */
 	char *run_user;

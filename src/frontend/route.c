@@ -80,6 +80,8 @@ void route_query(struct worker *w, struct fe_query *q, struct route *r)
 		stats_drop(&w->stats, FE_DROP_MALFORMED, ret);
 		return;
 	}
+	if (q->hdr.flags & DG_FLAG_RD)
+		STAT_INC(w->stats.rd_queries);
 	switch (rules_eval(conf, q)) {
 	case FE_V_DROP:
 		stats_drop(&w->stats, FE_DROP_RULE, 0);

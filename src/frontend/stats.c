@@ -27,6 +27,10 @@ static const char *const drop_names[FE_DROP_COUNT] = {
 	[FE_DROP_TCP_BADFRAME] = "tcp-bad-frame",
 };
 
+const uint32_t fe_lat_bounds_us[FE_LAT_BUCKETS - 1] = {
+	100, 500, 1000, 5000, 10000, 50000, 100000, 500000, 1000000,
+};
+
 void stats_init(struct fe_stats *st, int nbe)
 {
 	memset(st, 0, sizeof(*st));
@@ -81,6 +85,9 @@ static void sum_be(struct fe_be_stats *d, const struct fe_be_stats *s)
 	sum1(&d->send_errors, &s->send_errors);
 	sum1(&d->latency_sum_us, &s->latency_sum_us);
 	sum1(&d->tcp_queries, &s->tcp_queries);
+	sum1(&d->servfails, &s->servfails);
+	for (size_t i = 0; i < FE_LAT_BUCKETS; i++)
+		sum1(&d->latency_hist[i], &s->latency_hist[i]);
 }
 
 void stats_sum(struct fe_stats *dst, const struct fe_stats *src)
@@ -96,6 +103,9 @@ void stats_sum(struct fe_stats *dst, const struct fe_stats *src)
 		sum1(&dst->drops[i], &src->drops[i]);
 	for (size_t i = 0; i < FE_ERR_SLOTS; i++)
 		sum1(&dst->malformed[i], &src->malformed[i]);
+	for (size_t i = 0; i < DG_ARRAY_SIZE(dst->rcodes); i++)
+		sum1(&dst->rcodes[i], &src->rcodes[i]);
+	sum1(&dst->rd_queries, &src->rd_queries);
 	for (int i = 0; i < dst->nbe && i < src->nbe; i++)
 		sum_be(&dst->be[i], &src->be[i]);
 }

@@ -41,11 +41,22 @@ enum fe_drop {
  * for errno-style codes, so malformed drops are counted per DG_E* name. */
 #define FE_ERR_SLOTS ((size_t)(DG_E_END - DG_E_BASE))
 
+/*
+ * Backend latency histogram: FE_LAT_BUCKETS slots, slot i counts answers
+ * with latency <= fe_lat_bounds_us[i] (and above the previous bound), the
+ * last slot everything slower. The bounds include dnsdist's global ones
+ * (1, 10, 50, 100, 1000 ms) so dnsdist_latency_bucket is a sum of slots.
+ */
+#define FE_LAT_BUCKETS 10
+extern const uint32_t fe_lat_bounds_us[FE_LAT_BUCKETS - 1];
+
 /* One backend's counters, as seen by one worker. */
 struct fe_be_stats {
 	_Atomic uint64_t queries, responses, timeouts, send_errors;
 	_Atomic uint64_t latency_sum_us; /* over responses */
 	_Atomic uint64_t tcp_queries;
+	_Atomic uint64_t latency_hist[FE_LAT_BUCKETS];
+	_Atomic uint64_t servfails;      /* answers with RCODE SERVFAIL */
 };
 
 struct fe_stats {
@@ -57,6 +68,8 @@ struct fe_stats {
 	_Atomic uint64_t tcp_conns;   /* TCP client connections accepted */
 	_Atomic uint64_t drops[FE_DROP_COUNT];
 	_Atomic uint64_t malformed[FE_ERR_SLOTS]; /* index: stats_err_slot() */
+	_Atomic uint64_t rcodes[16];  /* answers sent to clients, by header RCODE */
+	_Atomic uint64_t rd_queries;  /* queries with RD set (dnsdist rdqueries) */
 	struct fe_be_stats *be;       /* nbe entries, one per conf backend */
 	int nbe;
 };
@@ -66,6 +79,41 @@ struct fe_stats {
 	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n), \
 			      memory_order_relaxed)
 #define STAT_INC(ctr) STAT_ADD(ctr, 1)
+
+/** The latency histogram slot for latency_us (see fe_lat_bounds_us). */
+static inline unsigned stats_lat_slot(uint64_t latency_us)
+{
+	unsigned i = 0;
+	while (i < FE_LAT_BUCKETS - 1 && latency_us > fe_lat_bounds_us[i])
+		i++;
+	return i;
+}
+
+/**
+ * Counts one answer from backend be (index in st->be) that took latency_us,
+ * with the answer's header RCODE. Owner worker only.
+ */
+static inline void stats_be_answer(struct fe_stats *st, int be, uint64_t latency_us,
+				   unsigned rcode)
+{
+	struct fe_be_stats *b = &st->be[be];
+	STAT_INC(b->responses);
+	STAT_ADD(b->latency_sum_us, latency_us);
+	STAT_INC(b->latency_hist[stats_lat_slot(latency_us)]);
+	if (rcode == 2)
+		STAT_INC(b->servfails);
+}
+
+/**
+ * Counts one answer sent to a client: msg/len is the DNS message; its
+ * RCODE is counted in st->rcodes. Owner worker only.
+ */
+static inline void stats_client_answer(struct fe_stats *st, const uint8_t *msg, size_t len)
+{
+	STAT_INC(st->responses);
+	if (len >= 4)
+		STAT_INC(st->rcodes[msg[3] & 0x0f]);
+}
 
 /**
  * Prepares a worker's counters for nbe backends (all zero). Boot time:

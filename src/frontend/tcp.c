@@ -221,7 +221,7 @@ static void conn_send(struct worker *w, struct tconn *c, const uint8_t *msg, siz
 		conn_close(w, c);
 		return;
 	}
-	STAT_INC(w->stats.responses);
+	stats_client_answer(&w->stats, msg, len);
 }
 
 static struct tq *tq_new(const struct fe_query *q, const struct route *r, uint16_t listener)

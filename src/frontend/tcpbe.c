@@ -178,7 +178,7 @@ static void on_answer(struct worker *w, struct bconn *bc, uint8_t *msg, size_t l
 	bc->last_us = w->now_us;
 	msg[0] = (uint8_t)(t->meta.orig_id >> 8);
 	msg[1] = (uint8_t)t->meta.orig_id;
-	backend_note_latency(w, bc->be_index, w->now_us - t->meta.sent_us);
+	backend_note_latency(w, bc->be_index, w->now_us - t->meta.sent_us, msg[3] & 0x0fu);
 	tcp_deliver(w, t, msg, len);
 }
 

@@ -211,7 +211,8 @@ void udp_flush(struct worker *w, struct udp_sock *us)
 			done++;
 			continue;
 		}
-		STAT_ADD(w->stats.responses, (uint64_t)n);
+		for (unsigned i = done; i < done + (unsigned)n; i++)
+			stats_client_answer(&w->stats, oq->iov[i].iov_base, oq->iov[i].iov_len);
 		done += (unsigned)n;
 	}
 	oq->n = 0;
