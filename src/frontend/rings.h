@@ -29,6 +29,9 @@ struct rings;
 struct ring_query {
 	uint64_t when_us;           /* dg_clock_now_us() at receipt */
 	struct dg_addr client;
+	uint16_t port;              /* client's source port */
+	uint16_t id;                /* DNS message ID as the client sent it */
+	uint16_t flags;             /* header flags word (RD, CD, opcode...) */
 	uint16_t qtype, size;
 	uint8_t qname_len;
 	uint8_t qname[DG_DNAME_MAXLEN]; /* lower-cased wire name */
@@ -39,6 +42,10 @@ struct ring_query {
 struct ring_resp {
 	uint64_t when_us;
 	struct dg_addr client;
+	uint16_t port;              /* client's source port */
+	uint16_t id;                /* DNS message ID as sent to the client */
+	uint16_t flags;             /* header flags word (TC, RD, AA...) */
+	uint16_t ancount;
 	uint16_t qtype, size;
 	uint8_t rcode;              /* low 4 bits of the header RCODE */
 	uint32_t latency_us;        /* 0 for cache hits and self answers */
@@ -52,25 +59,44 @@ typedef void ring_query_fn(const struct ring_query *e, void *ctx);
 /** Callback for rings_foreach_responses. */
 typedef void ring_resp_fn(const struct ring_resp *e, void *ctx);
 
+/* dnsdist's default ring size (setRingBuffersSize). */
+#define RINGS_DEFAULT_SIZE 10000
+
 /**
- * Allocates rings for nworkers workers with capacity entries each
- * (dnsdist's setRingBuffersSize, default 10000). Boot time; NULL on OOM.
+ * Allocates rings for nworkers workers with capacity entries each, for
+ * queries and for responses (dnsdist's setRingBuffersSize, default
+ * 10000). Boot time; NULL on OOM or when nworkers or capacity is 0.
  */
 struct rings *rings_new(unsigned nworkers, unsigned capacity);
 
 /** Frees the rings (after the workers stopped). */
 void rings_free(struct rings *r);
 
-/** Records a query. Worker 'worker' only; no allocation, no lock. */
+/** Entries per ring (the capacity given to rings_new()); 0 for NULL. */
+unsigned rings_capacity(const struct rings *r);
+
+/** Number of workers the rings were made for; 0 for NULL. */
+unsigned rings_workers(const struct rings *r);
+
+/**
+ * Records a query (q parsed: question, header). Worker 'worker' only; no
+ * allocation, no lock. r NULL or worker out of range: nothing happens.
+ */
 void rings_add_query(struct rings *r, unsigned worker, const struct fe_query *q);
 
-/** Records a response. Worker 'worker' only; no allocation, no lock. */
+/**
+ * Records a response: q->buf holds it (header flags and ANCOUNT are read
+ * from there), q's question and client describe it. Worker 'worker' only;
+ * no allocation, no lock.
+ */
 void rings_add_response(struct rings *r, unsigned worker, const struct fe_query *q,
 			uint8_t rcode, size_t size, uint32_t latency_us, int backend);
 
 /**
- * Calls fn for every recorded query at or after since_us, worker by worker.
- * Control thread (any single reader). Returns the number of entries seen.
+ * Calls fn for every recorded query at or after since_us, worker by worker,
+ * each worker's oldest first. Any thread, concurrently with the writers
+ * (entries being overwritten during the walk are skipped, never torn); e
+ * is a copy valid during the call. Returns the number of entries seen.
  */
 size_t rings_foreach_query(struct rings *r, uint64_t since_us, ring_query_fn *fn, void *ctx);
 
