@@ -351,17 +351,16 @@ static void send_some(struct load *l, uint64_t want, uint64_t now)
 		msgs[n].msg_hdr = (struct msghdr){ .msg_iov = &iov[n], .msg_iovlen = 1 };
 	}
 	int sent = sendmmsg(l->fds[sock], msgs, n, 0);
-	if (sent < 0) {
+	if (sent < 0)
 		sent = 0;
-		l->send_err++;
-	}
+	l->send_err += n - (unsigned)sent;
 	for (int i = 0; i < sent; i++) {
 		struct slot *s = &l->tab[(l->seq + (uint64_t)i) % l->size];
 		s->sent_ns = now;
 		s->seq = l->seq + (uint64_t)i;
 	}
 	/* An unsent query still uses its number: the ID plan stays simple,
-	 * and it is counted as sent and lost (send_errors tells why). */
+	 * and it is counted as sent and lost (send_errors counts them). */
 	l->seq += n;
 	l->outstanding += (uint64_t)sent;
 	l->expired += n - (unsigned)sent;

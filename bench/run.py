@@ -1,0 +1,590 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright (c) dnsgate contributors
+"""dnsgate next to Debian's dnsdist under identical load, in one run
+(issue 5, "How to measure"; bench/README.md explains every number).
+
+    bench/run.py [--build build/release] [--quick] [--rounds 3] [--rate 20000]
+
+Both frontends get the guide's "Example Clean Production Block" on loopback
+with a 500k-entry cache, pinned to CPU 1 (`taskset -c 1`); the load generator
+(bench/dnsload) and the NSD backends run on CPU 0. Per path (hit, miss,
+auth) and frontend: QPS at the most load dnsload drives, server CPU per
+answered query from /proc/<pid>/stat, p50/p99 latency and losses at a fixed
+rate; three interleaved rounds (dnsgate, dnsdist, null responder, then again)
+give min/median/max. Then instructions per hit-path query under callgrind,
+and RSS per cached entry after 400k distinct answers. Everything runs on
+loopback; every process this script starts is stopped by its PID in a
+finally block. Output: a markdown table on stdout and in
+<build>/bench-results.md, the raw numbers in <build>/bench-results.json.
+"""
+import argparse
+import base64
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "system"))
+
+from fixtures import procs  # noqa: E402
+from fixtures.ports import free_port  # noqa: E402
+from fixtures.servers import Nsd, ZAIBDNS_ZONE, make_query, send  # noqa: E402
+
+ADDR = "127.0.0.1"
+FE_CPU = "1"            # the frontend under test
+LOAD_CPU = "0"          # dnsload and the backends
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PATHS = ("hit", "miss", "auth")
+
+# Names per path: hit = 1,000 names repeated (cached after the first pass),
+# miss = unique names under the rec pool's wildcard zone, auth = unique names
+# under zaibdns.lab (the auth pool, which has no cache in the guide).
+HIT_NAMES = 1000
+REC_ZONE = "bench.test"
+AUTH_ZONE = "zaibdns.lab"
+
+WILDCARD_ZONE = """$TTL 3600
+@ IN SOA ns1 admin 1 3600 1800 604800 3600
+  IN NS ns1
+ns1 IN A 127.0.53.53
+* IN A 127.0.53.54
+"""
+# The guide's health-check name for the rec pool.
+GOOGLE_ZONE = """$TTL 3600
+@ IN SOA ns1 admin 1 3600 1800 604800 3600
+  IN NS ns1
+@ IN A 127.0.53.1
+ns1 IN A 127.0.53.53
+"""
+
+# The guide's "Example Clean Production Block" with loopback addresses and
+# two documented changes: the cache is the production size from the guide's
+# capacity section (500k entries, maxTTL 300) instead of the lab's 10000/60,
+# and MaxQPSIPRule(50) is raised so that it never fires: every benchmark query
+# comes from 127.0.0.1, so 50 QPS per IP would drop nearly all of it. The
+# rule stays, so both frontends still pay for evaluating it on every query.
+PRODUCTION_BLOCK = """-- bench/run.py: the guide's Example Clean Production Block on loopback
+setLocal("{addr}:{port}")
+addACL("127.0.0.0/8")
+-- Packet cache (guide, capacity section: 500k entries, maxTTL 300)
+pc = newPacketCache(500000, {{maxTTL=300}})
+getPool("rec"):setCache(pc)
+-- Abuse protection (MaxQPSIPRule raised from 50: all load is from one IP)
+addAction(QTypeRule(DNSQType.ANY), DropAction())
+addAction(MaxQPSIPRule({max_qps_ip}), DropAction())
+-- Health checks
+newServer({{address="{addr}:{auth}", pool="auth", checkType="A", checkName="zaibdns.lab.", checkInterval=5}})
+newServer({{address="{addr}:{rec1}", pool="rec", checkType="A", checkName="google.com.", checkInterval=5}})
+newServer({{address="{addr}:{rec2}", pool="rec", checkType="A", checkName="google.com.", checkInterval=5}})
+local suffixes = newSuffixMatchNode()
+suffixes:add(newDNSName("zaibdns.lab."))
+addAction(SuffixMatchNodeRule(suffixes), PoolAction("auth"))
+addAction(AllRule(), PoolAction("rec"))
+controlSocket("{addr}:{cport}")
+setKey("{key}")
+"""
+MAX_QPS_IP = 100000000
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot go on (a server did not start, a tool failed)."""
+
+
+class PinnedNsd(Nsd):
+    """The fixtures' NSD, pinned to the load CPU, without response rate
+    limiting (NSD's default of 200 answers/s per /24 would drop nearly all
+    of the benchmark's wildcard answers)."""
+
+    def write_config(self):
+        super().write_config()
+        text = self.conf_path.read_text()
+        self.conf_path.write_text(text.replace("server:\n", "server:\n"
+                                               "  rrl-ratelimit: 0\n"
+                                               "  rrl-whitelist-ratelimit: 0\n", 1))
+
+    def argv(self):
+        return ["taskset", "-c", LOAD_CPU] + super().argv()
+
+
+class Server:
+    """A frontend under test (dnsgate, dnsdist or the null responder),
+    pinned to FE_CPU, optionally under callgrind."""
+
+    def __init__(self, kind, workdir, build, backends, callgrind=False):
+        self.kind = kind
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.build = build
+        self.backends = backends
+        self.callgrind = callgrind
+        self.port = free_port(ADDR)
+        self.proc = None
+        self.log_path = self.workdir / (kind + ".log")
+        self.cg_out = self.workdir / (kind + ".callgrind")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def write_config(self):
+        conf = self.conf = self.workdir / (self.kind + ".conf")
+        conf.write_text(PRODUCTION_BLOCK.format(
+            addr=ADDR, port=self.port, cport=free_port(ADDR), max_qps_ip=MAX_QPS_IP,
+            key=base64.b64encode(os.urandom(32)).decode(),
+            auth=self.backends["auth"].port, rec1=self.backends["rec1"].port,
+            rec2=self.backends["rec2"].port))
+        return conf
+
+    def argv(self):
+        if self.kind == "null":
+            return [self.build / "bench" / "nullresp", "-l", "%s:%d" % (ADDR, self.port)]
+        conf = self.write_config()
+        if self.kind == "dnsdist":
+            return ["dnsdist", "--supervised", "--disable-syslog", "-C", conf]
+        return [self.build / "dnsgate", "-C", conf]
+
+    def start(self, timeout):
+        argv = ["taskset", "-c", FE_CPU]
+        if self.callgrind:
+            argv += ["valgrind", "--tool=callgrind", "--collect-atstart=yes",
+                     "--dump-instr=no", "--callgrind-out-file=%s" % self.cg_out]
+        self.proc = procs.spawn(argv + self.argv(), self.log_path, cwd=self.workdir)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError("%s exited with %s:\n%s" % (
+                    self.kind, self.proc.returncode, procs.log_tail(self.log_path)))
+            try:
+                # google.com. goes to the rec pool: the frontend forwards.
+                r = send(make_query("google.com.", "A"), ADDR, self.port, timeout=1.0)
+                if self.kind == "null" or r.answer:
+                    return self
+            except Exception:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise BenchError("%s did not answer within %.0fs:\n%s" % (
+            self.kind, timeout, procs.log_tail(self.log_path)))
+
+    def stop(self):
+        if self.proc is not None:
+            procs.terminate(self.proc, timeout=20.0 if self.callgrind else 5.0)
+
+    def cpu_seconds(self):
+        """utime + stime of the whole process (all threads, live and exited)."""
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_bytes(self):
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise BenchError("no VmRSS for pid %d" % self.pid)
+
+
+class Bench:
+    """One benchmark run: backends, frontends, measurements, results."""
+
+    def __init__(self, args):
+        self.a = args
+        self.build = Path(args.build).resolve()
+        self.work = self.build / "bench-work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.backends = {}
+        self.servers = {}
+        self.skipped = {}
+        self.results = {"rounds": [], "callgrind": {}, "memory": {}}
+        self.seed = random.SystemRandom().getrandbits(48)
+
+    # -- processes ----------------------------------------------------------
+    def start_backends(self):
+        zones_rec = {REC_ZONE: WILDCARD_ZONE, "google.com": GOOGLE_ZONE}
+        # The auth NSD serves the guide's zaibdns.lab plus a wildcard, so that
+        # unique names under it all get answers.
+        auth_zone = ZAIBDNS_ZONE.read_text() + "* IN A 127.10.2.200\n"
+        for name, zones in (("auth", {AUTH_ZONE: auth_zone}),
+                            ("rec1", zones_rec), ("rec2", zones_rec)):
+            srv = PinnedNsd(self.work / name, name=name, addr=ADDR, zones=zones)
+            self.backends[name] = srv
+            srv.start()
+
+    def start_server(self, kind, callgrind=False):
+        d = self.work / (kind + ("-cg" if callgrind else ""))
+        srv = Server(kind, d, self.build, self.backends, callgrind)
+        return srv.start(self.a.cg_start_timeout if callgrind else 20.0)
+
+    def stop_all(self):
+        for srv in list(self.servers.values()):
+            srv.stop()
+        self.servers.clear()
+        for srv in reversed(list(self.backends.values())):
+            srv.stop()
+        self.backends.clear()
+
+    # -- load ---------------------------------------------------------------
+    def dnsload(self, port, path, extra, timeout=None):
+        argv = ["taskset", "-c", LOAD_CPU, str(self.build / "bench" / "dnsload"),
+                "-s", "%s:%d" % (ADDR, port), "-S", str(self.a.sockets)]
+        if path == "hit":
+            argv += ["-m", "hit", "-N", str(HIT_NAMES), "-z", REC_ZONE]
+        else:
+            self.seed += 1      # fresh unique names every time: never cached
+            zone = REC_ZONE if path == "miss" else AUTH_ZONE
+            argv += ["-m", "miss", "-z", zone, "-R", str(self.seed)]
+        argv += [str(x) for x in extra]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or 120)
+        if r.returncode != 0:
+            raise BenchError("dnsload failed (%d): %s" % (r.returncode, r.stderr))
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def measured(self, srv, path, extra):
+        """dnsload run with the server's CPU time around it."""
+        c0, k0 = srv.cpu_seconds(), udp_rcvbuf_errors()
+        out = self.dnsload(srv.port, path, extra)
+        cpu = srv.cpu_seconds() - c0
+        # Datagrams the kernel dropped for a full socket receive buffer, on
+        # the whole machine: tells a server's full queue from its own drops.
+        out["kernel_rcvbuf_drops"] = udp_rcvbuf_errors() - k0
+        out["server_cpu_s"] = cpu
+        out["cpu_us_per_q"] = cpu * 1e6 / out["received"] if out["received"] else None
+        return out
+
+    def warm(self, srv):
+        """Every hit name once through the frontend: the cache holds them."""
+        self.dnsload(srv.port, "hit", ["-n", HIT_NAMES * 2, "-w", 64, "-t", 10])
+
+    def measure_path(self, srv, path):
+        a = self.a
+        if path == "hit" and srv.kind != "null":
+            self.warm(srv)
+        top = self.measured(srv, path, ["-w", a.window, "-n", a.max_count,
+                                        "-t", a.seconds, "-T", 1000])
+        fixed = self.measured(srv, path, ["-r", a.rate, "-n", int(a.rate * a.seconds),
+                                          "-t", a.seconds, "-T", 1000])
+        return {"max": top, "fixed": fixed}
+
+    def run_rounds(self):
+        kinds = [k for k in ("dnsgate", "dnsdist", "null") if k in self.servers]
+        for r in range(self.a.rounds):
+            # Interleaved, and the order flips each round, so slow drift of
+            # the machine does not favour whichever frontend runs first.
+            order = kinds if r % 2 == 0 else list(reversed(kinds))
+            rnd = {}
+            for kind in order:
+                srv = self.servers[kind]
+                paths = ("hit",) if kind == "null" else PATHS
+                rnd[kind] = {p: self.measure_path(srv, p) for p in paths}
+                log("round %d %-8s %s" % (r + 1, kind, " ".join(
+                    "%s %.0f qps %.2f us/q" % (p, v["max"]["qps"], v["max"]["cpu_us_per_q"] or 0)
+                    for p, v in rnd[kind].items())))
+            self.results["rounds"].append(rnd)
+
+    # -- instructions per query ---------------------------------------------
+    def run_callgrind(self, kind):
+        """Ir per hit-path query: callgrind counters zeroed after warm-up,
+        dumped after a fixed number of queries; that dump / queries."""
+        srv = self.start_server(kind, callgrind=True)
+        try:
+            self.dnsload(srv.port, "hit", ["-n", HIT_NAMES * 2, "-w", 16, "-t", 120,
+                                           "-T", 5000], timeout=300)
+            run_ok(["callgrind_control", "-z", str(srv.pid)])
+            n = self.a.cg_queries
+            out = self.dnsload(srv.port, "hit", ["-n", n, "-w", 16, "-t", 300, "-T", 5000],
+                               timeout=400)
+            before = set(srv.workdir.glob(srv.cg_out.name + ".*"))
+            run_ok(["callgrind_control", "-d", str(srv.pid)])
+            dumps = sorted(set(srv.workdir.glob(srv.cg_out.name + ".*")) - before)
+            ir = sum(callgrind_total(p) for p in dumps)
+            # Valgrind serializes threads, so both servers run their
+            # per-query work on one core as in the real run.
+            return {"queries": n, "answered": out["received"], "ir": ir,
+                    "ir_per_q": ir / out["received"] if out["received"] else None}
+        finally:
+            srv.stop()
+
+    # -- memory per cached entry --------------------------------------------
+    def run_memory(self, kind):
+        """RSS growth while the cache fills with distinct answers, divided by
+        the entries actually cached, counted as the share of the same names
+        answered again while the rec backends are stopped (SIGSTOP): only a
+        cached name can be answered then."""
+        srv = self.start_server(kind)
+        n = self.a.mem_entries
+        try:
+            # Fill query/response rings and buffers first (not cache growth).
+            self.dnsload(srv.port, "hit", ["-n", 30000, "-w", 256, "-t", 20])
+            time.sleep(0.5)
+            rss0 = srv.rss_bytes()
+            console0 = dnsdist_cache_entries(srv) if kind == "dnsdist" else None
+            seed = self.seed = self.seed + 1
+            argv = ["-n", n, "-w", 200, "-t", 120, "-T", 1000, "-R", seed]
+            fill = self.dnsload(srv.port, "miss", argv, timeout=200)
+            self.seed -= 1      # the re-run below must reuse the same names
+            time.sleep(0.5)
+            rss1 = srv.rss_bytes()
+            console = None
+            if console0 is not None:
+                after = dnsdist_cache_entries(srv)
+                console = after - console0 if after is not None else None
+            for b in ("rec1", "rec2"):
+                self.backends[b].pause()
+            try:
+                # A small window: an uncached name is never answered now,
+                # and its slot is reused (counted lost) soon after.
+                again = self.dnsload(srv.port, "miss", ["-n", n, "-w", 64, "-t", 120,
+                                                        "-T", 1000, "-R", seed], timeout=200)
+            finally:
+                for b in ("rec1", "rec2"):
+                    self.backends[b].resume()
+            rerun = again["rcodes"]["noerror"]
+            # The cache's own count where it can be read (dnsdist's console;
+            # dnsgate does not serve its console yet), else the re-run's.
+            cached = console or rerun
+            return {"entries_sent": n, "fill_answered": fill["received"],
+                    "cached_by_rerun": rerun, "cached_by_console": console,
+                    "cached": cached, "rss_before": rss0, "rss_after": rss1,
+                    "bytes_per_entry": (rss1 - rss0) / cached if cached else None}
+        finally:
+            srv.stop()
+            # the stopped backends may have been marked down; they are
+            # up again by the next health check, and no one else uses them
+
+    # -- the whole run --------------------------------------------------------
+    def run(self):
+        t0 = time.monotonic()
+        self.start_backends()
+        for kind in ("dnsgate", "dnsdist", "null"):
+            if kind in self.a.skip:
+                self.skipped[kind] = "--skip"
+                continue
+            try:
+                self.servers[kind] = self.start_server(kind)
+            except (BenchError, OSError) as e:
+                if kind != "dnsgate":
+                    raise
+                self.skipped[kind] = str(e).splitlines()[0]
+                log("dnsgate not measured: %s" % self.skipped[kind])
+        self.run_rounds()
+        for srv in list(self.servers.values()):
+            srv.stop()
+        self.servers.clear()
+        fes = [k for k in ("dnsgate", "dnsdist") if k not in self.skipped]
+        if self.a.callgrind:
+            for kind in fes + ["null"]:
+                log("callgrind: %s" % kind)
+                self.results["callgrind"][kind] = self.run_callgrind(kind)
+        if self.a.memory:
+            for kind in fes:
+                log("memory: %s" % kind)
+                self.results["memory"][kind] = self.run_memory(kind)
+        self.results["elapsed_s"] = time.monotonic() - t0
+
+
+# -- helpers and report -----------------------------------------------------
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def udp_rcvbuf_errors():
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
+def dnsdist_cache_entries(srv):
+    """The rec pool cache's entry count from dnsdist's console (None when
+    the console does not answer)."""
+    r = subprocess.run(["dnsdist", "-C", str(srv.conf), "-c", "-e",
+                        'getPool("rec"):getCache():printStats()'],
+                       capture_output=True, text=True, timeout=30)
+    m = re.search(r"Entries: (\d+)/", r.stdout)
+    if m is None:
+        log("dnsdist console: no entry count: %s%s" % (r.stdout, r.stderr))
+        return None
+    return int(m.group(1))
+
+
+def run_ok(argv):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise BenchError("%s: %s%s" % (" ".join(argv), r.stdout, r.stderr))
+
+
+def callgrind_total(path):
+    """The total Ir of one callgrind output file ("totals:" or "summary:")."""
+    for line in Path(path).read_text(errors="replace").splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return int(line.split()[1])
+    raise BenchError("no totals in %s" % path)
+
+
+def series(results, kind, path, phase, field):
+    """The values of one metric across rounds."""
+    out = []
+    for rnd in results["rounds"]:
+        v = rnd.get(kind, {}).get(path, {}).get(phase)
+        if v is None:
+            continue
+        x = v
+        for k in field.split("."):
+            x = x[k]
+        if x is not None:
+            out.append(x)
+    return out
+
+
+def fmt_mmm(vals, digits):
+    if not vals:
+        return "–"
+    f = "%%.%df" % digits
+    return "%s / **%s** / %s" % (f % min(vals), f % statistics.median(vals), f % max(vals))
+
+
+def ratio(a, b, digits=2):
+    if not a or not b:
+        return "–"
+    return ("%%.%df" % digits) % (statistics.median(a) / statistics.median(b))
+
+
+METRICS = [  # (label, phase, field, digits)
+    ("QPS at max load", "max", "qps", 0),
+    ("CPU µs/query at max load", "max", "cpu_us_per_q", 2),
+    ("lost at max load", "max", "lost", 0),
+    ("kernel receive-buffer drops at max load", "max", "kernel_rcvbuf_drops", 0),
+    ("CPU µs/query at fixed rate", "fixed", "cpu_us_per_q", 2),
+    ("p50 latency µs at fixed rate", "fixed", "lat_us.p50", 1),
+    ("p99 latency µs at fixed rate", "fixed", "lat_us.p99", 1),
+    ("lost at fixed rate", "fixed", "lost", 0),
+]
+
+
+def table(bench):
+    res, a = bench.results, bench.a
+    lines = ["| path | metric | dnsgate min / **median** / max | "
+             "dnsdist min / **median** / max | dnsgate / dnsdist |",
+             "|---|---|---|---|---|"]
+    for path in PATHS:
+        for label, phase, field, digits in METRICS:
+            g = series(res, "dnsgate", path, phase, field)
+            d = series(res, "dnsdist", path, phase, field)
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                path, label.replace("fixed rate", "%d QPS" % a.rate), fmt_mmm(g, digits),
+                fmt_mmm(d, digits), "–" if "lost" in label or "drops" in label
+                else ratio(g, d)))
+    null_cpu = series(res, "null", "hit", "max", "cpu_us_per_q")
+    lines.append("| hit | CPU µs/query at max load ÷ null responder's | %s | %s | – |" % (
+        ratio(series(res, "dnsgate", "hit", "max", "cpu_us_per_q"), null_cpu),
+        ratio(series(res, "dnsdist", "hit", "max", "cpu_us_per_q"), null_cpu)))
+    cg = res["callgrind"]
+
+    def cgv(k):
+        v = cg.get(k, {}).get("ir_per_q")
+        return "%.0f" % v if v else "–"
+    if cg:
+        g, d = cg.get("dnsgate", {}).get("ir_per_q"), cg.get("dnsdist", {}).get("ir_per_q")
+        lines.append("| hit | user-space instructions/query (callgrind, %d queries) | %s | %s | %s |" % (
+            a.cg_queries, cgv("dnsgate"), cgv("dnsdist"), "%.3f" % (g / d) if g and d else "–"))
+    mem = res["memory"]
+    if mem:
+        def mv(k):
+            m = mem.get(k)
+            if not m or not m["bytes_per_entry"]:
+                return "–"
+            return "%.0f B (%d cached, RSS +%.1f MB)" % (
+                m["bytes_per_entry"], m["cached"], (m["rss_after"] - m["rss_before"]) / 1e6)
+        g = mem.get("dnsgate", {}).get("bytes_per_entry")
+        d = mem.get("dnsdist", {}).get("bytes_per_entry")
+        lines.append("| miss | RSS bytes per cached entry (%d distinct answers) | %s | %s | %s |" % (
+            a.mem_entries, mv("dnsgate"), mv("dnsdist"), "%.2f" % (g / d) if g and d else "–"))
+    null = ["", "Null responder (the floor, hit load): QPS %s, CPU µs/query %s, "
+            "p99 at %d QPS %s µs; instructions/query %s." % (
+                fmt_mmm(series(res, "null", "hit", "max", "qps"), 0),
+                fmt_mmm(null_cpu, 2), a.rate,
+                fmt_mmm(series(res, "null", "hit", "fixed", "lat_us.p99"), 1), cgv("null"))]
+    for k, why in bench.skipped.items():
+        null.append("Not measured: %s (%s)." % (k, why))
+    return "\n".join(lines + null) + "\n"
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    dd = subprocess.run(["dnsdist", "--version"], capture_output=True, text=True).stdout
+    return "%d CPUs (%s), Linux %s; %s" % (
+        os.cpu_count(), model, os.uname().release, dd.splitlines()[0] if dd else "dnsdist ?")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default="build/release", help="build dir with dnsgate and bench/")
+    ap.add_argument("--quick", action="store_true", help="shorter phases (under 3 minutes)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rate", type=int, default=20000, help="fixed rate for latency (QPS)")
+    ap.add_argument("--seconds", type=float, help="length of each load phase")
+    # 200: more keeps a server busy no better, and overflows the default
+    # 208 KiB receive buffer (~270 queries) of a server that does not raise it.
+    ap.add_argument("--window", type=int, default=200, help="outstanding queries at max load")
+    ap.add_argument("--sockets", type=int, default=64, help="dnsload source ports")
+    ap.add_argument("--max-count", type=int, default=5000000, help="query cap per max-load phase")
+    ap.add_argument("--cg-queries", type=int, help="hit-path queries under callgrind")
+    ap.add_argument("--cg-start-timeout", type=float, default=120.0)
+    ap.add_argument("--mem-entries", type=int, default=400000)
+    ap.add_argument("--no-callgrind", dest="callgrind", action="store_false")
+    ap.add_argument("--no-memory", dest="memory", action="store_false")
+    ap.add_argument("--skip", action="append", default=[], choices=("dnsgate", "dnsdist"),
+                    help="leave a frontend out (repeatable)")
+    a = ap.parse_args(argv)
+    if a.seconds is None:
+        a.seconds = 1.0 if a.quick else 3.0
+    if a.cg_queries is None:
+        a.cg_queries = 5000 if a.quick else 20000
+    return a
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    for tool in ("dnsload", "nullresp"):
+        if not (Path(a.build) / "bench" / tool).exists():
+            sys.exit("bench: %s/bench/%s is missing: run make first" % (a.build, tool))
+
+    def on_signal(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+    b = Bench(a)
+    try:
+        b.run()
+    finally:
+        b.stop_all()
+    b.results["machine"] = machine()
+    b.results["args"] = vars(a)
+    b.results["skipped"] = b.skipped
+    text = ("Machine: %s. Frontend pinned to CPU %s, load and backends on CPU %s. "
+            "%d rounds, %.1f s phases, run took %.0f s.\n\n" % (
+                b.results["machine"], FE_CPU, LOAD_CPU, a.rounds, a.seconds,
+                b.results["elapsed_s"])) + table(b)
+    print(text)
+    out = Path(a.build)
+    (out / "bench-results.md").write_text(text)
+    (out / "bench-results.json").write_text(json.dumps(b.results, indent=1) + "\n")
+    log("wrote %s and %s" % (out / "bench-results.md", out / "bench-results.json"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
