@@ -153,6 +153,8 @@ class Server:
 
     def start(self, timeout):
         argv = ["taskset", "-c", FE_CPU]
+        for old in self.workdir.glob(self.cg_out.name + "*"):
+            old.unlink()        # dumps of an earlier run would be read as ours
         if self.callgrind:
             argv += ["valgrind", "--tool=callgrind", "--collect-atstart=yes",
                      "--dump-instr=no", "--callgrind-out-file=%s" % self.cg_out]
@@ -304,6 +306,8 @@ class Bench:
             before = set(srv.workdir.glob(srv.cg_out.name + ".*"))
             run_ok(["callgrind_control", "-d", str(srv.pid)])
             dumps = sorted(set(srv.workdir.glob(srv.cg_out.name + ".*")) - before)
+            if not dumps:
+                raise BenchError("callgrind_control -d wrote no dump for %s" % kind)
             ir = sum(callgrind_total(p) for p in dumps)
             # Valgrind serializes threads, so both servers run their
             # per-query work on one core as in the real run.
