@@ -265,3 +265,160 @@ int dg_edns_write(struct dg_pb *pb, const struct dg_edns *e, uint16_t pad_to)
 	/* sizes were computed above, so the cursor cannot run short */
 	return wr.err;
 }
+
+/* ---- editing the OPT record of a wire message ------------------------ */
+
+/* RDATA of the OPT at opt_off: offset and length, after checking it is one. */
+static int wire_opt_rdata(const uint8_t *msg, size_t len, size_t opt_off, size_t *rd_off,
+			  size_t *rd_len)
+{
+	if (msg == NULL || opt_off < DG_HDR_LEN || len < DG_EDNS_OPT_FIXED ||
+	    opt_off > len - DG_EDNS_OPT_FIXED)
+		return DG_EINVAL;
+	const uint8_t *o = msg + opt_off;
+	if (o[0] != 0 || dg_get_u16(o + 1) != OPT_TYPE)
+		return DG_EINVAL;
+	*rd_off = opt_off + DG_EDNS_OPT_FIXED;
+	*rd_len = dg_get_u16(o + 9);
+	if (*rd_len > len - *rd_off)
+		return DG_EINVAL;
+	struct dg_edns e;
+	/* only to check the tiling; more than DG_EDNS_MAX_OPTS is fine here */
+	int ret = dg_edns_parse_rdata(&e, msg + *rd_off, (uint16_t)*rd_len);
+	return ret == DG_ELIMIT ? DG_OK : ret;
+}
+
+/* Moves msg[at, len) by delta octets (room was checked by the caller). */
+static void wire_shift(uint8_t *msg, size_t len, size_t at, long delta)
+{
+	memmove(msg + (long)at + delta, msg + at, len - at);
+}
+
+int dg_edns_wire_find(const uint8_t *msg, size_t len)
+{
+	struct dg_hdr h;
+	int ret = dg_hdr_parse(&h, msg, len);
+	if (ret < 0)
+		return ret;
+	size_t pos = DG_HDR_LEN;
+	for (unsigned i = 0; i < h.qdcount; i++) {
+		ret = dg_dname_unpack(NULL, 0, msg, len, &pos);
+		if (ret < 0)
+			return ret;
+		if (len - pos < 4)
+			return DG_EQUESTION_TRUNC;
+		pos += 4;
+	}
+	unsigned an_ns = (unsigned)h.ancount + h.nscount, total = an_ns + h.arcount;
+	for (unsigned i = 0; i < total; i++) {
+		if (pos >= len)
+			return DG_ECOUNT;
+		size_t owner = pos;
+		ret = dg_dname_unpack(NULL, 0, msg, len, &pos);
+		if (ret < 0)
+			return ret;
+		if (len - pos < 10)
+			return DG_ERR_TRUNC;
+		uint16_t type = dg_get_u16(msg + pos), rdlen = dg_get_u16(msg + pos + 8);
+		pos += 10;
+		if (len - pos < rdlen)
+			return DG_ERDATA_TRUNC;
+		pos += rdlen;
+		if (type == OPT_TYPE && i >= an_ns)
+			return (int)owner;
+	}
+	return DG_ENOTFOUND;
+}
+
+int dg_edns_wire_add_opt(uint8_t *msg, size_t len, size_t cap, uint16_t payload)
+{
+	if (msg == NULL || len < DG_HDR_LEN || dg_get_u16(msg + 10) == 0xffff)
+		return DG_EINVAL;
+	if (cap < len || cap - len < DG_EDNS_OPT_FIXED || len + DG_EDNS_OPT_FIXED > DG_MAX_UDP)
+		return DG_ESPACE;
+	uint8_t *o = msg + len;
+	o[0] = 0;
+	dg_put_u16(o + 1, OPT_TYPE);
+	dg_put_u16(o + 3, payload);
+	dg_put_u32(o + 5, 0);
+	dg_put_u16(o + 9, 0);
+	dg_put_u16(msg + 10, (uint16_t)(dg_get_u16(msg + 10) + 1));
+	return (int)(len + DG_EDNS_OPT_FIXED);
+}
+
+int dg_edns_wire_find_option(const uint8_t *msg, size_t len, size_t opt_off, uint16_t code)
+{
+	size_t rd, rdlen;
+	int ret = wire_opt_rdata(msg, len, opt_off, &rd, &rdlen);
+	if (ret < 0)
+		return ret;
+	for (size_t pos = rd; pos < rd + rdlen; pos += OPT_HDR + dg_get_u16(msg + pos + 2))
+		if (dg_get_u16(msg + pos) == code)
+			return (int)pos;
+	return DG_ENOTFOUND;
+}
+
+int dg_edns_wire_remove_option(uint8_t *msg, size_t len, size_t opt_off, uint16_t code)
+{
+	size_t rd, rdlen;
+	int ret = wire_opt_rdata(msg, len, opt_off, &rd, &rdlen);
+	if (ret < 0)
+		return ret;
+	size_t pos = rd, end = rd + rdlen;
+	while (pos < end) {
+		size_t olen = OPT_HDR + (size_t)dg_get_u16(msg + pos + 2);
+		if (dg_get_u16(msg + pos) != code) {
+			pos += olen;
+			continue;
+		}
+		wire_shift(msg, len, pos + olen, -(long)olen);
+		len -= olen;
+		end -= olen;
+	}
+	dg_put_u16(msg + opt_off + 9, (uint16_t)(end - rd));
+	return (int)len;
+}
+
+int dg_edns_wire_set_option(uint8_t *msg, size_t len, size_t cap, size_t opt_off, uint16_t code,
+			    const uint8_t *data, uint16_t dlen)
+{
+	size_t rd, rdlen;
+	int ret = wire_opt_rdata(msg, len, opt_off, &rd, &rdlen);
+	if (ret < 0)
+		return ret;
+	if (dlen > 0 && data == NULL)
+		return DG_EINVAL;
+	/* Room is checked before anything moves, so a failure changes nothing. */
+	size_t add = OPT_HDR + (size_t)dlen;
+	if (cap < len || cap - len < add || len + add > DG_MAX_UDP)
+		return DG_ESPACE;
+	if (rdlen + add > 0xffff)
+		return DG_EINVAL;
+	ret = dg_edns_wire_remove_option(msg, len, opt_off, code);
+	if (ret < 0)
+		return ret;
+	len = (size_t)ret;
+	size_t end = rd + dg_get_u16(msg + opt_off + 9);
+	wire_shift(msg, len, end, (long)add);
+	dg_put_u16(msg + end, code);
+	dg_put_u16(msg + end + 2, dlen);
+	if (dlen > 0)
+		memcpy(msg + end + OPT_HDR, data, dlen);
+	dg_put_u16(msg + opt_off + 9, (uint16_t)(end + add - rd));
+	return (int)(len + add);
+}
+
+int dg_edns_wire_remove_opt(uint8_t *msg, size_t len, size_t opt_off)
+{
+	size_t rd, rdlen;
+	int ret = wire_opt_rdata(msg, len, opt_off, &rd, &rdlen);
+	if (ret < 0 && ret != DG_EOPT_TRUNC)
+		return ret;
+	uint16_t arcount = dg_get_u16(msg + 10);
+	if (arcount == 0)
+		return DG_EINVAL;
+	size_t rr_len = DG_EDNS_OPT_FIXED + rdlen;
+	wire_shift(msg, len, opt_off + rr_len, -(long)rr_len);
+	dg_put_u16(msg + 10, (uint16_t)(arcount - 1));
+	return (int)(len - rr_len);
+}

@@ -194,3 +194,75 @@ size_t dg_edns_wire_size(const struct dg_edns *e);
  * @retval DG_EINVAL when the options exceed 65535 octets.
  */
 DG_MUSTCHECK int dg_edns_write(struct dg_pb *pb, const struct dg_edns *e, uint16_t pad_to);
+
+/*
+ * Editing the OPT record of a wire message in place (what a proxy does to
+ * a query before forwarding it, and undoes on the answer). Each function
+ * takes the message buffer (len bytes used, cap bytes available) and, except
+ * dg_edns_wire_find(), the offset of the OPT record's owner octet. They
+ * check that an OPT record (root owner, TYPE 41, RDATA inside the message,
+ * options tiling the RDATA) stands there, so a wrong offset cannot make
+ * them write outside the buffer. Records after the OPT (a TSIG) are moved
+ * along. No allocation; any thread on distinct buffers.
+ */
+
+/**
+ * Finds the OPT record of a message without a full parse: skips the
+ * question(s) and every record before it (names are bounds-checked, not
+ * decompressed). Only the additional section is searched (RFC 6891 §6.1.1).
+ * @retval >=0 offset of the OPT record's owner octet.
+ * @retval DG_ENOTFOUND when the message has none.
+ * @retval DG_EHDR_SHORT, DG_EQUESTION_TRUNC, DG_ERR_TRUNC, DG_ERDATA_TRUNC,
+ *         DG_ECOUNT or a name error when the message is malformed on the way.
+ */
+DG_MUSTCHECK int dg_edns_wire_find(const uint8_t *msg, size_t len);
+
+/**
+ * Appends an empty OPT record (version 0, no flags, this payload size) at
+ * the end of a message that has none and increments ARCOUNT. The new OPT's
+ * offset is the old len.
+ * @retval >=0 the new message length (len + DG_EDNS_OPT_FIXED).
+ * @retval DG_ESPACE when cap is too small; DG_EINVAL for len < 12 or an
+ *         ARCOUNT already at 65535.
+ */
+DG_MUSTCHECK int dg_edns_wire_add_opt(uint8_t *msg, size_t len, size_t cap, uint16_t payload);
+
+/**
+ * Offset of the first option with this code inside the OPT at opt_off.
+ * @retval >=0 offset of its OPTION-CODE octets in msg.
+ * @retval DG_ENOTFOUND when the OPT has no such option.
+ * @retval DG_EINVAL when no OPT record stands at opt_off; DG_EOPT_TRUNC
+ *         when its options do not tile its RDATA.
+ */
+DG_MUSTCHECK int dg_edns_wire_find_option(const uint8_t *msg, size_t len, size_t opt_off,
+					  uint16_t code);
+
+/**
+ * Sets an option in the OPT at opt_off: every option with this code is
+ * removed, then { code, dlen, data } is appended to the RDATA (RDLENGTH
+ * updated). data (dlen bytes) is borrowed for the call and may be NULL
+ * when dlen is 0.
+ * @retval >=0 the new message length.
+ * @retval DG_ESPACE when cap is too small (message unchanged).
+ * @retval DG_EINVAL (no OPT at opt_off, or RDATA would pass 65535 octets),
+ *         DG_EOPT_TRUNC (message unchanged).
+ */
+DG_MUSTCHECK int dg_edns_wire_set_option(uint8_t *msg, size_t len, size_t cap, size_t opt_off,
+					 uint16_t code, const uint8_t *data, uint16_t dlen);
+
+/**
+ * Removes every option with this code from the OPT at opt_off.
+ * @retval >=0 the new message length (len when there was none).
+ * @retval DG_EINVAL, DG_EOPT_TRUNC (message unchanged).
+ */
+DG_MUSTCHECK int dg_edns_wire_remove_option(uint8_t *msg, size_t len, size_t opt_off,
+					    uint16_t code);
+
+/**
+ * Removes the whole OPT record at opt_off and decrements ARCOUNT (a proxy
+ * that added the OPT to a query removes it from the answer, RFC 6891 §7:
+ * a requestor that sent none must not get one).
+ * @retval >=0 the new message length.
+ * @retval DG_EINVAL when no OPT record stands at opt_off (message unchanged).
+ */
+DG_MUSTCHECK int dg_edns_wire_remove_opt(uint8_t *msg, size_t len, size_t opt_off);

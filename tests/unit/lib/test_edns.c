@@ -305,6 +305,114 @@ static void test_cookie(void)
 	is_err(DG_ESPACE, dg_cookie_write(&c, out, 39), "output too small");
 }
 
+/* Parses msg strictly and returns its OPT's options in e (false if none). */
+static bool reparse(const uint8_t *msg, size_t len, struct dg_edns *e, const char *what)
+{
+	struct dg_pkt p;
+	int r = dg_pkt_parse(&p, msg, len, NULL);
+	is_err(DG_OK, r, "%s: message still parses", what);
+	if (r != DG_OK)
+		return false;
+	bool has = dg_edns_parse(e, &p) == DG_OK;
+	dg_pkt_free(&p, NULL);
+	return has;
+}
+
+static void test_wire_add_and_set(void)
+{
+	static const uint8_t ecs1[] = { 0, 1, 24, 0, 192, 0, 2 };
+	static const uint8_t ecs2[] = { 0, 1, 16, 0, 10, 1 };
+	uint8_t buf[128];
+	struct dg_pb pb;
+	struct dg_edns e;
+	ok(start_query(&pb, buf, sizeof(buf)) == 0, "query without OPT built");
+	int len = (int)dg_pb_finish(&pb);
+
+	is_err(DG_ENOTFOUND, dg_edns_wire_find(buf, (size_t)len), "no OPT found");
+	is_err(DG_ESPACE, dg_edns_wire_add_opt(buf, (size_t)len, (size_t)len + 10, 512),
+	       "no room for an OPT");
+	int n = dg_edns_wire_add_opt(buf, (size_t)len, sizeof(buf), 512);
+	is_int(len + DG_EDNS_OPT_FIXED, n, "empty OPT appended");
+	is_int(1, buf[11], "ARCOUNT incremented");
+	size_t opt = (size_t)len;
+	is_int((int)opt, dg_edns_wire_find(buf, (size_t)n), "the new OPT is found");
+	ok(reparse(buf, (size_t)n, &e, "added OPT") && e.udp_size == 512 && e.nopts == 0,
+	   "OPT with payload 512 and no options");
+
+	is_err(DG_ENOTFOUND, dg_edns_wire_find_option(buf, (size_t)n, opt, DG_EDNS_OPT_ECS),
+	       "no ECS yet");
+	n = dg_edns_wire_set_option(buf, (size_t)n, sizeof(buf), opt, 65001, NULL, 0);
+	n = dg_edns_wire_set_option(buf, (size_t)n, sizeof(buf), opt, DG_EDNS_OPT_ECS, ecs1,
+				    sizeof(ecs1));
+	is_int(len + DG_EDNS_OPT_FIXED + 4 + 4 + 7, n, "two options added");
+	is_int((int)opt + DG_EDNS_OPT_FIXED + 4,
+	       dg_edns_wire_find_option(buf, (size_t)n, opt, DG_EDNS_OPT_ECS), "ECS located");
+	ok(reparse(buf, (size_t)n, &e, "ECS set") && e.nopts == 2, "two options read back");
+	const struct dg_edns_opt *o = dg_edns_find(&e, DG_EDNS_OPT_ECS);
+	ok(o != NULL && o->len == 7 && memcmp(o->data, ecs1, 7) == 0, "ECS bytes as given");
+
+	int m = dg_edns_wire_set_option(buf, (size_t)n, sizeof(buf), opt, DG_EDNS_OPT_ECS, ecs2,
+					sizeof(ecs2));
+	is_int(n - 1, m, "replacing a 7-octet ECS by a 6-octet one");
+	ok(reparse(buf, (size_t)m, &e, "ECS replaced") && e.nopts == 2, "still two options");
+	o = dg_edns_find(&e, DG_EDNS_OPT_ECS);
+	ok(o != NULL && o->len == 6 && memcmp(o->data, ecs2, 6) == 0, "new ECS bytes");
+	is_err(DG_ESPACE, dg_edns_wire_set_option(buf, (size_t)m, (size_t)m + 3, opt, 7, NULL, 0),
+	       "no room for another option");
+	ok(reparse(buf, (size_t)m, &e, "after ESPACE") && e.nopts == 2,
+	   "a failed set leaves the message as it was");
+	is_err(DG_EINVAL, dg_edns_wire_set_option(buf, (size_t)m, sizeof(buf), 12, 7, NULL, 0),
+	       "an offset that is not an OPT is refused");
+
+	n = dg_edns_wire_remove_option(buf, (size_t)m, opt, DG_EDNS_OPT_ECS);
+	is_int(m - 10, n, "ECS removed");
+	ok(reparse(buf, (size_t)n, &e, "ECS removed") && e.nopts == 1 &&
+	   e.opts[0].code == 65001, "the other option stays");
+	is_int(n, dg_edns_wire_remove_option(buf, (size_t)n, opt, DG_EDNS_OPT_ECS),
+	       "removing an absent option changes nothing");
+	n = dg_edns_wire_remove_opt(buf, (size_t)n, opt);
+	is_int(len, n, "OPT removed: back to the original length");
+	is_int(0, buf[11], "ARCOUNT decremented");
+	ok(!reparse(buf, (size_t)n, &e, "OPT removed"), "no OPT left");
+}
+
+/* A record after the OPT (where a TSIG would be) moves with every edit. */
+static void test_wire_record_after_opt(void)
+{
+	static const uint8_t tail[] = { 0, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0xaa, 0xbb };
+	static const uint8_t ecs[] = { 0, 1, 24, 0, 198, 51, 100 };
+	uint8_t buf[160];
+	struct dg_pb pb;
+	struct dg_edns e;
+	dg_edns_init(&e, 1232);
+	int bad = start_query(&pb, buf, sizeof(buf));
+	bad |= dg_edns_write(&pb, &e, 0);
+	size_t len = dg_pb_finish(&pb);
+	memcpy(buf + len, tail, sizeof(tail)); /* an opaque record, type 0xff00 */
+	len += sizeof(tail);
+	buf[11] = 2;
+	ok(bad == 0 && reparse(buf, len, &e, "OPT + record"), "OPT followed by a record");
+
+	int opt = dg_edns_wire_find(buf, len);
+	is_int(33, opt, "OPT found before the last record");
+	int n = dg_edns_wire_set_option(buf, len, sizeof(buf), (size_t)opt, DG_EDNS_OPT_ECS, ecs,
+					sizeof(ecs));
+	is_int((int)len + 11, n, "ECS added");
+	is_bytes(tail, sizeof(tail), buf + n - sizeof(tail), sizeof(tail), "record moved along");
+	ok(reparse(buf, (size_t)n, &e, "ECS before a record") && dg_edns_find(&e, 8) != NULL,
+	   "ECS read back");
+	n = dg_edns_wire_remove_opt(buf, (size_t)n, (size_t)opt);
+	is_int((int)len - DG_EDNS_OPT_FIXED, n, "OPT removed");
+	is_bytes(tail, sizeof(tail), buf + 33, sizeof(tail), "record follows the question");
+	is_int(1, buf[11], "one record left");
+
+	/* A truncated message or lying counts are named, not read past. */
+	is_err(DG_ERDATA_TRUNC, dg_edns_wire_find(buf, (size_t)n - 1), "cut RDATA");
+	buf[11] = 3;
+	is_err(DG_ECOUNT, dg_edns_wire_find(buf, (size_t)n), "lying ARCOUNT");
+	is_err(DG_EHDR_SHORT, dg_edns_wire_find(buf, 5), "short header");
+}
+
 int main(void)
 {
 	test_roundtrip();
@@ -314,5 +422,7 @@ int main(void)
 	test_parse_rdata_errors();
 	test_ecs();
 	test_cookie();
+	test_wire_add_and_set();
+	test_wire_record_after_opt();
 	return tap_done();
 }
