@@ -56,6 +56,8 @@ void backend_fill_meta(struct idslot *s, const struct fe_query *q, const struct 
 	s->orig_id = q->hdr.id;
 	s->has_opt = q->has_opt;
 	s->do_bit = q->do_bit;
+	s->edns_added = q->edns_added;
+	s->ecs_added = q->ecs_added;
 	s->udp_size = q->udp_size;
 	s->listener = listener;
 	s->ifindex = q->ifindex;
@@ -140,6 +142,7 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
 		int ret = pcache_insert(cache, key, q, q->buf, q->len, q->now_us / 1000000);
 		(void)ret;
 	}
+	route_fix_answer(q);
 	union idt_addr client, local;
 	udp_addr_pack(&client, &q->client);
 	udp_addr_pack(&local, &q->local);
@@ -154,6 +157,8 @@ static void answer_query(struct worker *w, struct fe_query *q, const struct idsl
 	q->ifindex = s->ifindex;
 	q->has_opt = s->has_opt;
 	q->do_bit = s->do_bit;
+	q->edns_added = s->edns_added;
+	q->ecs_added = s->ecs_added;
 	q->udp_size = s->udp_size;
 	q->pool = s->pool;
 	q->tcp = false;

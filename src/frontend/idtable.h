@@ -42,7 +42,8 @@ union idt_addr {
 struct idslot {
 	uint32_t prev, next;      /* send-order chain when used, free list when not */
 	bool used;
-	bool has_opt, do_bit;     /* the client's EDNS, for the cache */
+	bool has_opt, do_bit;     /* the forwarded query's EDNS, for the cache */
+	bool edns_added, ecs_added; /* undone on the answer (route_fix_answer) */
 	uint8_t qname_len;        /* 0 < len <= 255 */
 	uint16_t orig_id;         /* the client's ID, restored on the answer */
 	uint16_t qtype, qclass;

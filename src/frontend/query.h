@@ -49,11 +49,15 @@ struct fe_query {
 	/* decided by rules (defaults: the default pool, cache allowed) */
 	struct fe_pool *pool;
 	bool skip_cache;
-	bool use_ecs;               /* add or override EDNS Client Subnet towards the backend */
+	bool use_ecs;               /* ECS may be added (dnsdist's dq.useECS, default true);
+				     * only backends with useClientSubnet get it */
 	uint8_t ecs_prefix;         /* 0: the configured default for the family */
 	bool ecs_override;
 	bool ecs_value_set;         /* SetECSAction: send ecs_value instead of the client's */
 	struct dg_netmask ecs_value;
+	/* what route_query() changed in the forwarded query, undone on the answer */
+	bool edns_added;            /* an OPT was added: remove the answer's OPT */
+	bool ecs_added;             /* an ECS option was added: remove the answer's ECS */
 };
 
 /* Header bits of a self-generated answer (dnsdist's aa/ad/ra action options). */

@@ -9,6 +9,8 @@
 #include "frontend/pcache.h"
 #include "frontend/rules.h"
 #include "frontend/worker.h"
+#include "lib/edns.h"
+#include "lib/err.h"
 #include "lib/log.h"
 
 enum route_kind route_no_server(struct worker *w, struct fe_query *q)
@@ -41,17 +43,105 @@ static bool cache_hit(struct worker *w, struct fe_query *q, struct route *r)
 	q->buf = out;
 	q->len = (size_t)n;
 	q->cap = W_BUFSZ;
+	/* Stored as the backend sent it: undo our ECS/OPT as on a fresh answer. */
+	route_fix_answer(q);
 	return true;
 }
 
+/*
+ * The ECS option payload for q (RFC 7871 §6): SetECSAction's netmask, or
+ * the client's address cut to setECSSourcePrefixV4/V6, so that a backend
+ * learns the client's network but not the host.
+ */
+static int ecs_payload(const struct fe_conf *conf, const struct fe_query *q, uint8_t *out,
+		       size_t outsz)
+{
+	struct dg_ecs ecs = { 0 };
+	const struct dg_addr *a = q->ecs_value_set ? &q->ecs_value.addr : &q->client_addr;
+	unsigned bits = a->family == AF_INET6 ? conf->ecs_v6_prefix : conf->ecs_v4_prefix;
+	if (q->ecs_value_set)
+		bits = q->ecs_value.bits;
+	else if (q->ecs_prefix != 0)
+		bits = q->ecs_prefix;
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return DG_EINVAL;
+	ecs.family = a->family == AF_INET6 ? DG_ECS_FAMILY_IP6 : DG_ECS_FAMILY_IP4;
+	ecs.source_prefix = (uint8_t)bits;
+	memcpy(ecs.addr, a->bytes, sizeof(ecs.addr));
+	return dg_ecs_write(&ecs, out, outsz);
+}
+
+/*
+ * dnsdist's handleEDNSClientSubnet: a query without OPT gets one
+ * (advertising 512, dnsdist's g_EdnsUDPPayloadSize, so the backend sizes
+ * its answer for the client that sent no EDNS); a query without ECS gets
+ * ours; a client's own ECS is replaced only with setECSOverride(true).
+ * Runs before the cache key is computed, so entries differ per subnet.
+ */
+static int add_ecs(const struct fe_conf *conf, struct fe_query *q)
+{
+	uint8_t opt[4 + 16];
+	int n = ecs_payload(conf, q, opt, sizeof(opt));
+	if (n < 0)
+		return n;
+	bool had_ecs = false;
+	if (!q->has_opt) {
+		int len = dg_edns_wire_add_opt(q->buf, q->len, q->cap, ROUTE_ADDED_PAYLOAD);
+		if (len < 0)
+			return len;
+		q->opt_off = (uint16_t)q->len;
+		q->len = (size_t)len;
+		q->has_opt = true;
+		q->edns_added = true;
+	} else {
+		int off = dg_edns_wire_find_option(q->buf, q->len, q->opt_off, DG_EDNS_OPT_ECS);
+		if (off < 0 && off != DG_ENOTFOUND)
+			return off;
+		had_ecs = off >= 0;
+		if (had_ecs && !q->ecs_override)
+			return DG_OK;
+	}
+	int len = dg_edns_wire_set_option(q->buf, q->len, q->cap, q->opt_off, DG_EDNS_OPT_ECS, opt,
+					  (uint16_t)n);
+	if (len < 0)
+		return len;
+	q->len = (size_t)len;
+	q->ecs_added = !had_ecs;
+	return DG_OK;
+}
+
+void route_fix_answer(struct fe_query *q)
+{
+	if (!q->edns_added && !q->ecs_added)
+		return;
+	int off = dg_edns_wire_find(q->buf, q->len);
+	if (off < 0)
+		return; /* no OPT came back (or TC cut it): nothing to undo */
+	int len = q->edns_added ? dg_edns_wire_remove_opt(q->buf, q->len, (size_t)off)
+				: dg_edns_wire_remove_option(q->buf, q->len, (size_t)off,
+							     DG_EDNS_OPT_ECS);
+	if (len >= 0)
+		q->len = (size_t)len;
+}
+
+/* dnsdist's order: pick the backend, add its ECS, then look in the cache
+ * (whose key covers the ECS), and only then give up for want of a server. */
 static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 {
+	const struct pool_rt *prt = worker_pool(w, q->pool);
+	r->be = prt != NULL ? worker_select(w, prt, q) : NULL;
+	if (r->be != NULL && r->be->use_client_subnet && q->use_ecs) {
+		int ret = add_ecs(w->conf, q);
+		if (ret < 0) {
+			/* no room for the option: counted by its error name */
+			stats_drop(&w->stats, FE_DROP_MALFORMED, ret);
+			return;
+		}
+	}
 	if (q->pool != NULL && q->pool->cache != NULL && !q->skip_cache && cache_hit(w, q, r)) {
 		r->kind = ROUTE_ANSWER;
 		return;
 	}
-	const struct pool_rt *prt = worker_pool(w, q->pool);
-	r->be = prt != NULL ? worker_select(w, prt, q) : NULL;
 	if (r->be == NULL) {
 		r->kind = route_no_server(w, q);
 		return;

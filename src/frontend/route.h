@@ -39,6 +39,18 @@ struct route {
  */
 void route_query(struct worker *w, struct fe_query *q, struct route *r);
 
+/* Payload size advertised in an OPT that dnsgate adds to a query (dnsdist's). */
+#define ROUTE_ADDED_PAYLOAD 512
+
+/**
+ * Undoes on an answer what route_query() added to its query for the
+ * backend (q->edns_added: the whole OPT is removed, as the client sent
+ * none; q->ecs_added: the ECS option is removed), updating q->len. Call
+ * after the answer went into the cache (entries keep the backend's bytes)
+ * and before it is sent. Nothing to do, or no OPT in the answer: q stays.
+ */
+void route_fix_answer(struct fe_query *q);
+
 /**
  * Handles "no backend available" for q as configured: an answer with
  * SERVFAIL (setServFailWhenNoServer) or a drop. Counts it.

@@ -407,6 +407,8 @@ static void deliver_udp(struct worker *w, struct tq *t, uint8_t *msg, size_t len
 	q.ifindex = t->meta.ifindex;
 	q.has_opt = t->meta.has_opt;
 	q.do_bit = t->meta.do_bit;
+	q.edns_added = t->meta.edns_added;
+	q.ecs_added = t->meta.ecs_added;
 	q.udp_size = t->meta.udp_size;
 	q.pool = t->meta.pool;
 	q.tcp = false;
@@ -433,6 +435,8 @@ static void deliver_tcp(struct worker *w, struct tconn *c, struct tq *t, uint8_t
 	q.ifindex = 0;
 	q.has_opt = t->meta.has_opt;
 	q.do_bit = t->meta.do_bit;
+	q.edns_added = t->meta.edns_added;
+	q.ecs_added = t->meta.ecs_added;
 	q.udp_size = t->meta.udp_size;
 	q.pool = t->meta.pool;
 	q.tcp = true;
@@ -449,6 +453,7 @@ static void deliver_tcp(struct worker *w, struct tconn *c, struct tq *t, uint8_t
 					w->now_us / 1000000);
 		(void)ret;
 	}
+	route_fix_answer(&q);
 	conn_send(w, c, q.buf, q.len);
 }
 

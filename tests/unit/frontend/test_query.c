@@ -181,6 +181,71 @@ static void test_tc_and_records(void)
 	free(q.buf);
 }
 
+/*
+ * Every query of the malformed corpus is refused by query_parse() with the
+ * error its MANIFEST line names: the frontend drops it and counts that name.
+ */
+static void test_malformed_corpus(void)
+{
+	static uint8_t wire[FE_QUERY_BUFSZ];
+	char *text = tap_read_file("tests/corpus/malformed/MANIFEST", NULL);
+	if (!ok(text != NULL, "malformed MANIFEST readable"))
+		return;
+	int cases = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char file[128], err[64], path[256];
+		if (line[0] == '#' || sscanf(line, "%127s %63s", file, err) != 2)
+			continue;
+		snprintf(path, sizeof(path), "tests/corpus/malformed/%s", file);
+		char *hex = tap_read_file(path, NULL);
+		int n = hex ? tap_hex_decode(hex, wire, sizeof(wire)) : -1;
+		free(hex);
+		if (!ok(n >= 0, "%s readable", file))
+			continue;
+		struct fe_query q;
+		memset(&q, 0, sizeof(q));
+		q.buf = wire;
+		q.len = (size_t)n;
+		q.cap = sizeof(wire);
+		q.client.in.sin_family = AF_INET;
+		/* The frontend checks for exactly one question before the rest. */
+		if (n >= 12 && (wire[4] << 8 | wire[5]) != 1)
+			snprintf(err, sizeof(err), "DG_EQDCOUNT");
+		is_str(err, dg_errname(query_parse(&q, conf)), "%s refused as %s", file, err);
+		cases++;
+	}
+	free(text);
+	ok(cases >= 40, "every corpus case tried (%d)", cases);
+}
+
+/* A query with more than an OPT after the question still parses when valid. */
+static void test_parse_full_path(void)
+{
+	struct fe_query q;
+	struct qspec e = { .name = "example.com.", .edns = true, .udp_size = 1400 };
+	qh_build(&q, &e);
+	/* Append an A record in the additional section after the OPT. */
+	static const uint8_t a_rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+	memcpy(q.buf + q.len, a_rr, sizeof(a_rr));
+	q.len += sizeof(a_rr);
+	q.buf[11] = 2;
+	is_err(0, query_parse(&q, conf), "question + OPT + A parses (strict path)");
+	ok(q.has_opt && q.udp_size == 1400, "OPT found by the strict path");
+	q.len -= 1;
+	is_err(DG_ERDATA_TRUNC, query_parse(&q, conf), "cut RDATA named");
+	free(q.buf);
+
+	static const uint8_t data[] = { 1, 2, 3, 4 };
+	struct qspec o = { .name = "example.com.", .edns = true, .opt_code = 65001,
+			   .opt_len = sizeof(data), .opt_data = data };
+	qh_build(&q, &o);
+	is_err(0, query_parse(&q, conf), "query with an option parses");
+	q.buf[q.opt_off + DG_EDNS_OPT_FIXED + 3] = 9; /* the option claims 9 octets, has 4 */
+	is_err(DG_EOPT_TRUNC, query_parse(&q, conf), "option running past the OPT RDATA");
+	free(q.buf);
+}
+
 int main(void)
 {
 	conf = fe_conf_new();
@@ -188,6 +253,8 @@ int main(void)
 	test_parse();
 	test_rcode();
 	test_tc_and_records();
+	test_malformed_corpus();
+	test_parse_full_path();
 	fe_conf_free(conf);
 	return tap_done();
 }
