@@ -14,7 +14,7 @@ libjansson-dev xxd"
 FUZZ="clang libclang-rt-14-dev"
 # tests: the real servers and clients the system tests start.
 TEST="python3 python3-pytest python3-dnspython nsd unbound knot knot-dnsutils \
-bind9-dnsutils ldnsutils iproute2 procps prometheus chromium"
+bind9-dnsutils ldnsutils iproute2 procps prometheus chromium keepalived"
 # bench (only with BENCH=1, as `make bench` runs it): the reference frontend,
 # a second load generator and the instruction counter. Tests never need them.
 if [ "${BENCH:-0}" = 1 ]; then BENCH="dnsdist dnsperf valgrind"; else BENCH=""; fi

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "frontend/pcache.h"
+#include "frontend/rings.h"
 #include "frontend/route.h"
 #include "frontend/rules.h"
 #include "frontend/udp.h"
@@ -188,6 +189,8 @@ static void handle_answer(struct worker *w, struct wbackend *wb, uint8_t *buf, s
 	q.hdr.id = s->orig_id;
 	answer_query(w, &q, s);
 	backend_note_latency(w, wb->be->index, w->now_us - s->sent_us, buf[3] & 0x0fu);
+	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, len,
+			   (uint32_t)(w->now_us - s->sent_us), wb->be->index);
 	struct pcache *cache = s->cache;
 	uint32_t key = s->cache_key;
 	uint16_t listener = s->listener;

@@ -75,6 +75,7 @@ struct fe_conf *fe_conf_new(void)
 	conf->max_udp_outstanding = 65535;
 	conf->udp_timeout_s = 2;
 	conf->tcp_recv_timeout_s = 2;
+	conf->ring_size = 10000;
 	dg_nmg_init(&conf->acl);
 	fe_conf_default_acl(conf);
 	conf_web_defaults(&conf->web);

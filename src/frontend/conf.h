@@ -28,6 +28,7 @@
 struct rule;
 struct action;
 struct pcache;
+struct rings;
 
 #define FE_NAME_MAX 64
 
@@ -174,6 +175,11 @@ struct fe_conf {
 
 	bool verbose_health_checks;
 	unsigned workers;                     /* 0: one per core */
+
+	/* rings of recent queries/responses (setRingBuffersSize) */
+	unsigned ring_size;                   /* entries per worker ring, default 10000 */
+	struct rings *rings;                  /* runtime: made by daemon_run() before the
+					       * workers start, freed after they stop; NULL otherwise */
 
 	/* recorded for the operations issue; accepted, not yet served */
 	char *console_addr;

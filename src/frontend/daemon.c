@@ -23,6 +23,7 @@
 #include "frontend/conf.h"
 #include "frontend/health.h"
 #include "frontend/policy.h"
+#include "frontend/rings.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
 #include "frontend/worker.h"
@@ -253,6 +254,8 @@ static void shutdown_all(struct daemon *d)
 	health_free(d->health);
 	free(d->workers);
 	free_pools(d);
+	rings_free(d->conf->rings);
+	d->conf->rings = NULL;
 }
 
 int daemon_run(struct fe_conf *conf)
@@ -275,6 +278,10 @@ int daemon_run(struct fe_conf *conf)
 	int ret = check_listeners(&d);
 	if (ret == DG_OK)
 		ret = build_pools(&d);
+	if (ret == DG_OK) {
+		conf->rings = rings_new(d.nworkers, conf->ring_size ? conf->ring_size : RINGS_DEFAULT_SIZE);
+		ret = conf->rings ? DG_OK : DG_ENOMEM;
+	}
 	if (ret == DG_OK) {
 		d.workers = calloc(d.nworkers, sizeof(*d.workers));
 		ret = d.workers ? start_workers(&d) : DG_ENOMEM;

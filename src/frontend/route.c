@@ -7,6 +7,7 @@
 #include "frontend/route.h"
 
 #include "frontend/pcache.h"
+#include "frontend/rings.h"
 #include "frontend/rules.h"
 #include "frontend/worker.h"
 #include "lib/edns.h"
@@ -149,6 +150,23 @@ static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 	r->kind = ROUTE_FORWARD;
 }
 
+/* Rules, then the cache or a backend: the query path after parsing. */
+static void route_decide(struct worker *w, struct fe_query *q, struct route *r)
+{
+	switch (rules_eval(w->conf, q)) {
+	case FE_V_DROP:
+		stats_drop(&w->stats, FE_DROP_RULE, 0);
+		return;
+	case FE_V_ANSWER:
+		STAT_INC(w->stats.self_answers);
+		r->kind = ROUTE_ANSWER;
+		return;
+	case FE_V_FORWARD:
+		route_forward(w, q, r);
+		return;
+	}
+}
+
 void route_query(struct worker *w, struct fe_query *q, struct route *r)
 {
 	const struct fe_conf *conf = w->conf;
@@ -172,16 +190,10 @@ void route_query(struct worker *w, struct fe_query *q, struct route *r)
 	}
 	if (q->hdr.flags & DG_FLAG_RD)
 		STAT_INC(w->stats.rd_queries);
-	switch (rules_eval(conf, q)) {
-	case FE_V_DROP:
-		stats_drop(&w->stats, FE_DROP_RULE, 0);
-		return;
-	case FE_V_ANSWER:
-		STAT_INC(w->stats.self_answers);
-		r->kind = ROUTE_ANSWER;
-		return;
-	case FE_V_FORWARD:
-		route_forward(w, q, r);
-		return;
-	}
+	/* dnsdist records a query before its rules, so blocked and dropped
+	 * clients stay visible to dynamic blocks and grepq. */
+	rings_add_query(conf->rings, w->index, q);
+	route_decide(w, q, r);
+	if (r->kind == ROUTE_ANSWER && q->len >= DG_HDR_LEN)
+		rings_add_response(conf->rings, w->index, q, q->buf[3] & 0x0f, q->len, 0, -1);
 }

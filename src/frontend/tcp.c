@@ -17,6 +17,7 @@
 
 #include "frontend/backend.h"
 #include "frontend/pcache.h"
+#include "frontend/rings.h"
 #include "frontend/route.h"
 #include "frontend/rules.h"
 #include "frontend/tcp_int.h"
@@ -416,6 +417,8 @@ static void deliver_udp(struct worker *w, struct tq *t, uint8_t *msg, size_t len
 	q.worker = w->index;
 	if (dg_addr_from_sockaddr(&q.client_addr, &q.client.sa) < 0)
 		q.client_addr.family = 0;
+	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, q.len,
+			   (uint32_t)(w->now_us - t->meta.sent_us), t->be_index);
 	/* msg lives in the backend connection's buffer: send it right away. */
 	backend_deliver_udp(w, &q, t->meta.cache, t->meta.cache_key, t->meta.listener);
 	udp_flush(w, &w->udp[t->meta.listener]);
@@ -444,6 +447,8 @@ static void deliver_tcp(struct worker *w, struct tconn *c, struct tq *t, uint8_t
 	q.worker = w->index;
 	if (dg_addr_from_sockaddr(&q.client_addr, &q.client.sa) < 0)
 		q.client_addr.family = 0;
+	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, q.len,
+			   (uint32_t)(w->now_us - t->meta.sent_us), t->be_index);
 	if (rules_eval_response(w->conf, &q) == FE_V_DROP) {
 		stats_drop(&w->stats, FE_DROP_RESP_RULE, 0);
 		return;

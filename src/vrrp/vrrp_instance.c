@@ -25,6 +25,7 @@ struct vrrp_instance {
 	char name[IF_NAMESIZE + 16];  /* "VRID 51 on eth0" for logs */
 	struct dg_lograte drop_log, dual_log, err_log;
 	char ctx[96];                 /* what caused the current step, for logs */
+	uint64_t refresh_at;          /* next VIP lifetime refresh, 0: none */
 };
 
 void vrrp_conf_init(struct vrrp_conf *c)
@@ -35,6 +36,7 @@ void vrrp_conf_init(struct vrrp_conf *c)
 	c->adver_cs = 100;
 	c->preempt = true;
 	c->release_delay_ms = 50;
+	c->vip_lifetime_s = 2;
 }
 
 int vrrp_conf_check(const struct vrrp_conf *c, const char **why)
@@ -146,7 +148,8 @@ static void vips_apply(struct vrrp_instance *vi, bool add)
 {
 	for (unsigned i = 0; i < vi->conf.nvips; i++) {
 		const struct vrrp_vip *v = &vi->conf.vips[i];
-		int ret = add ? vrrp_net_vip_add(&vi->net, v) : vrrp_net_vip_del(&vi->net, v);
+		int ret = add ? vrrp_net_vip_add(&vi->net, v, vi->conf.vip_lifetime_s)
+			      : vrrp_net_vip_del(&vi->net, v);
 		if (ret < 0) {
 			char a[64];
 			vi->stats.vip_errors++;
@@ -154,6 +157,10 @@ static void vips_apply(struct vrrp_instance *vi, bool add)
 			       vrrp_vip_str(v, a, sizeof(a)), dg_strerror(ret));
 		}
 	}
+	/* Refresh twice per lifetime, so one late refresh is harmless. */
+	vi->refresh_at = 0;
+	if (add && vi->conf.vip_lifetime_s > 0)
+		vi->refresh_at = dg_clock_now_us() + (uint64_t)vi->conf.vip_lifetime_s * 500000;
 }
 
 static void garp_all(struct vrrp_instance *vi)
@@ -303,11 +310,16 @@ void vrrp_instance_on_timer(struct vrrp_instance *vi, uint64_t now_us)
 	poll_alive(vi, now_us);
 	struct vrrp_event ev = { .type = VRRP_EV_TIMER };
 	step(vi, &ev, now_us);
+	if (vi->refresh_at && now_us >= vi->refresh_at && vi->fsm.vip_held)
+		vips_apply(vi, true); /* renews the kernel's valid lifetime */
 }
 
 uint64_t vrrp_instance_next_timeout(const struct vrrp_instance *vi)
 {
-	return vrrp_fsm_next_timeout(&vi->fsm);
+	uint64_t t = vrrp_fsm_next_timeout(&vi->fsm);
+	if (vi->refresh_at && (t == 0 || vi->refresh_at < t))
+		t = vi->refresh_at;
+	return t;
 }
 
 void vrrp_instance_set_track(struct vrrp_instance *vi, bool ok)

@@ -21,7 +21,10 @@
  * interval while master) and must be cheap and thread-safe, e.g. "every
  * worker's atomic heartbeat advanced within the bound". While it returns
  * false no advertisement leaves, so a hung data plane looks like a dead
- * node to the backup. Every state change is logged once with its reason
+ * node to the backup. VIPs are added with a kernel valid lifetime
+ * (vip_lifetime_s) that the instance refreshes every half lifetime while it
+ * holds them, so a node that crashed (kill -9) or froze (SIGSTOP) stops
+ * answering ARP for the VIP by itself soon after. Every state change is logged once with its reason
  * (module "vrrp"); received adverts that fail a check are counted per
  * DG_EVRRP_* cause and logged at most once per second.
  *
@@ -56,6 +59,7 @@ struct vrrp_conf {
 	uint32_t garp_refresh_ms;   /* periodic gratuitous ARP/NA while master; 0: off */
 	uint32_t release_delay_ms;  /* keep the VIPs after yielding (default 50) */
 	uint8_t track_penalty;      /* priority lowered while tracking fails */
+	uint32_t vip_lifetime_s;    /* VIPs expire unless refreshed (default 2); 0: permanent */
 	char auth_pass[VRRP_PASS_MAX + 1]; /* v2 PASS; empty: no authentication */
 	unsigned nvips;
 	struct vrrp_vip vips[VRRP_MAX_VIPS]; /* all of one family */
@@ -78,7 +82,8 @@ struct vrrp_stats {
 
 /**
  * Fills c with the defaults: version 3, priority 100, 1 s interval,
- * preempt on, release delay 50 ms, everything else zero or empty.
+ * preempt on, release delay 50 ms, VIP lifetime 2 s, everything else zero
+ * or empty.
  */
 void vrrp_conf_init(struct vrrp_conf *c);
 

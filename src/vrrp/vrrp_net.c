@@ -277,12 +277,13 @@ int vrrp_net_recv(struct vrrp_net *n, uint8_t *buf, size_t len, struct vrrp_rxme
 }
 
 /* An RTM_NEWADDR/RTM_DELADDR request and its acknowledgement. */
-static int nl_addr(struct vrrp_net *n, uint16_t type, uint16_t flags, const struct vrrp_vip *vip)
+static int nl_addr(struct vrrp_net *n, uint16_t type, uint16_t flags, const struct vrrp_vip *vip,
+		   uint32_t lifetime_s)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct ifaddrmsg ifa;
-		uint8_t attrs[2 * RTA_SPACE(16)];
+		uint8_t attrs[2 * RTA_SPACE(16) + RTA_SPACE(sizeof(struct ifa_cacheinfo))];
 	} req;
 	size_t alen = vrrp_addr_len(vip->family);
 	memset(&req, 0, sizeof(req));
@@ -303,7 +304,15 @@ static int nl_addr(struct vrrp_net *n, uint16_t type, uint16_t flags, const stru
 		memcpy(RTA_DATA(rta), vip->addr, alen);
 		rta = (struct rtattr *)((uint8_t *)rta + RTA_SPACE(alen));
 	}
-	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.ifa)) + 2 * RTA_SPACE(alen));
+	size_t attrs_len = 2 * RTA_SPACE(alen);
+	if (lifetime_s > 0) {
+		struct ifa_cacheinfo ci = { .ifa_prefered = lifetime_s, .ifa_valid = lifetime_s };
+		rta->rta_type = IFA_CACHEINFO;
+		rta->rta_len = (unsigned short)RTA_LENGTH(sizeof(ci));
+		memcpy(RTA_DATA(rta), &ci, sizeof(ci));
+		attrs_len += RTA_SPACE(sizeof(ci));
+	}
+	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.ifa)) + attrs_len);
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	if (sendto(n->nl_fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		return -errno;
@@ -327,15 +336,15 @@ static int nl_addr(struct vrrp_net *n, uint16_t type, uint16_t flags, const stru
 	return DG_ETIMEOUT;
 }
 
-int vrrp_net_vip_add(struct vrrp_net *n, const struct vrrp_vip *vip)
+int vrrp_net_vip_add(struct vrrp_net *n, const struct vrrp_vip *vip, uint32_t lifetime_s)
 {
-	int ret = nl_addr(n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, vip);
-	return ret == -EEXIST ? DG_OK : ret;
+	/* REPLACE: an address already there gets the new lifetime. */
+	return nl_addr(n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, vip, lifetime_s);
 }
 
 int vrrp_net_vip_del(struct vrrp_net *n, const struct vrrp_vip *vip)
 {
-	int ret = nl_addr(n, RTM_DELADDR, 0, vip);
+	int ret = nl_addr(n, RTM_DELADDR, 0, vip, 0);
 	return ret == -EADDRNOTAVAIL || ret == -ENOENT ? DG_OK : ret;
 }
 

@@ -83,10 +83,14 @@ DG_MUSTCHECK int vrrp_net_recv(struct vrrp_net *n, uint8_t *buf, size_t len,
 
 /**
  * Adds vip to the interface with RTM_NEWADDR (IPv6 with IFA_F_NODAD, so it
- * is usable at once). An address already present counts as added.
+ * is usable at once), or refreshes it when present (NLM_F_REPLACE). With
+ * lifetime_s > 0 the kernel deletes the address by itself lifetime_s
+ * seconds after the last call (IFA_CACHEINFO valid lifetime): a node that
+ * crashed or froze does not keep answering ARP for the VIP. 0: permanent.
  * @retval 0; -errno the kernel returned (e.g. -EPERM); DG_ETIMEOUT.
  */
-DG_MUSTCHECK int vrrp_net_vip_add(struct vrrp_net *n, const struct vrrp_vip *vip);
+DG_MUSTCHECK int vrrp_net_vip_add(struct vrrp_net *n, const struct vrrp_vip *vip,
+				  uint32_t lifetime_s);
 
 /**
  * Removes vip with RTM_DELADDR. An absent address counts as removed.

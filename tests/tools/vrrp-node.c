@@ -9,7 +9,7 @@
  *             --vip 198.18.0.160/24 [--vip ...] [--version 3|2]
  *             [--auth-pass x] [--no-preempt] [--preempt-delay S]
  *             [--alive-file PATH] [--garp-refresh S] [--release-delay S]
- *             [--lifetime S]
+ *             [--vip-lifetime S] [--lifetime S]
  *
  * --alive-file stands in for the workers' heartbeats: while the file is
  * missing the node is "hung" and sends no advertisement. SIGTERM/SIGINT
@@ -54,7 +54,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vrrp-node --iface IF --vrid N --vip ADDR/LEN [--prio N] [--interval S]\n"
 			"       [--version 3|2] [--auth-pass P] [--no-preempt] [--preempt-delay S]\n"
-			"       [--alive-file PATH] [--garp-refresh S] [--release-delay S] [--lifetime S]\n");
+			"       [--alive-file PATH] [--garp-refresh S] [--release-delay S]\n"
+			"       [--vip-lifetime S] [--lifetime S]\n");
 	exit(2);
 }
 
@@ -66,7 +67,8 @@ static long parse_args(int argc, char **argv, struct vrrp_conf *c)
 		{ "auth-pass", 1, NULL, 'a' }, { "no-preempt", 0, NULL, 'n' },
 		{ "preempt-delay", 1, NULL, 'd' }, { "alive-file", 1, NULL, 'f' },
 		{ "garp-refresh", 1, NULL, 'g' }, { "release-delay", 1, NULL, 'R' },
-		{ "lifetime", 1, NULL, 'L' }, { NULL, 0, NULL, 0 }
+		{ "lifetime", 1, NULL, 'L' }, { "vip-lifetime", 1, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
 	};
 	long lifetime_s = 600;
 	int o;
@@ -114,6 +116,9 @@ static long parse_args(int argc, char **argv, struct vrrp_conf *c)
 			break;
 		case 'L':
 			lifetime_s = seconds_to(optarg, 1);
+			break;
+		case 'l':
+			c->vip_lifetime_s = (uint32_t)seconds_to(optarg, 1);
 			break;
 		default:
 			usage();

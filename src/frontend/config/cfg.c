@@ -253,6 +253,7 @@ static void cfg_setup(lua_State *L, struct fe_conf *conf)
 	cfg_register_setters(L, cfg_misc_setters);
 	cfg_register(L, cfg_cache_fns);
 	cfg_register(L, cfg_rules_fns);
+	cfg_register(L, cfg_inspect_fns);
 	cfg_servers_init(L);
 	cfg_misc_init(L);
 }

@@ -27,6 +27,8 @@ extern const struct cfg_setter cfg_misc_setters[];
 extern const struct cfg_fn cfg_cache_fns[];
 /* lua_rules.c: addAction, the *Rule and *Action functions, ... */
 extern const struct cfg_fn cfg_rules_fns[];
+/* lua_inspect.c: setRingBuffersSize, grepq. */
+extern const struct cfg_fn cfg_inspect_fns[];
 
 /** Creates the global policy objects (leastOutstanding, firstAvailable, ...). */
 void cfg_servers_init(struct lua_State *L);

@@ -80,8 +80,8 @@ static void test_wraparound(void)
 	uint8_t buf[512] = { 0 };
 	struct fe_query q;
 	ok(r != NULL, "rings_new(2, 8)");
-	is_int(rings_capacity(r), 8, "capacity");
-	is_int(rings_workers(r), 2, "workers");
+	is_int(8, rings_capacity(r), "capacity");
+	is_int(2, rings_workers(r), "workers");
 	for (uint32_t v = 1; v <= 20; v++) {
 		make_query(&q, buf, v);
 		rings_add_query(r, 0, &q);
@@ -89,16 +89,16 @@ static void test_wraparound(void)
 	make_query(&q, buf, 100);
 	rings_add_query(r, 1, &q);
 	struct collect c = { .n = 0 };
-	is_int((int)rings_foreach_query(r, 0, collect_q, &c), 9, "8 newest of worker 0 + 1");
+	is_int(9, (int)rings_foreach_query(r, 0, collect_q, &c), "8 newest of worker 0 + 1");
 	bool order = c.n == 9;
 	for (int i = 0; order && i < 8; i++)
 		order = c.when[i] == (uint64_t)(13 + i);
 	ok(order && c.when[8] == 100, "positions 13..20 in order, then worker 1");
 	c.n = 0;
-	is_int((int)rings_foreach_query(r, 18, collect_q, &c), 4, "since filter: 18,19,20,100");
+	is_int(4, (int)rings_foreach_query(r, 18, collect_q, &c), "since filter: 18,19,20,100");
 	rings_add_query(r, 2, &q); /* out of range: ignored */
 	rings_add_query(NULL, 0, &q);
-	is_int((int)rings_foreach_query(NULL, 0, collect_q, &c), 0, "NULL rings: nothing");
+	is_int(0, (int)rings_foreach_query(NULL, 0, collect_q, &c), "NULL rings: nothing");
 	ok(rings_new(0, 8) == NULL && rings_new(1, 0) == NULL, "zero sizes refused");
 	rings_free(r);
 }
@@ -115,16 +115,16 @@ static void test_response(void)
 	rings_add_response(r, 0, &q, 0x13, 99, 1500, 1);
 	struct ring_resp got;
 	memset(&got, 0, sizeof(got));
-	is_int((int)rings_foreach_response(r, 0, keep_r, &got), 1, "one response");
-	is_int(got.id, 0x1234, "id read from the response");
-	is_int(got.flags, 0x8503, "flags read from the response");
-	is_int(got.ancount, 2, "ancount read from the response");
-	is_int(got.rcode, 3, "rcode keeps its low 4 bits");
-	is_int(got.size, 99, "size");
-	is_int((int)got.latency_us, 1500, "latency");
-	is_int(got.backend, 1, "backend");
-	is_int(got.port, 42 ^ 0x5555, "client port");
-	is_int(got.qname_len, 2 * (1 + 42 % 60) + 1, "qname kept");
+	is_int(1, (int)rings_foreach_response(r, 0, keep_r, &got), "one response");
+	is_int(0x1234, got.id, "id read from the response");
+	is_int(0x8503, got.flags, "flags read from the response");
+	is_int(2, got.ancount, "ancount read from the response");
+	is_int(3, got.rcode, "rcode keeps its low 4 bits");
+	is_int(99, got.size, "size");
+	is_int(1500, (int)got.latency_us, "latency");
+	is_int(1, got.backend, "backend");
+	is_int(42 ^ 0x5555, got.port, "client port");
+	is_int(2 * (1 + 42 % 60) + 1, got.qname_len, "qname kept");
 	rings_free(r);
 }
 
@@ -183,10 +183,10 @@ static void test_race(void)
 	diag("%llu reads in %llu walks", (unsigned long long)rc.checked,
 	     (unsigned long long)rc.rounds);
 	ok(rc.checked > 0, "the reader saw entries while the writer ran");
-	is_int((int)rc.torn, 0, "no torn entry was returned");
-	is_int((int)rc.last_order_err, 0, "entries in write order");
+	is_int(0, (int)rc.torn, "no torn entry was returned");
+	is_int(0, (int)rc.last_order_err, "entries in write order");
 	struct collect c = { .n = 0 };
-	is_int((int)rings_foreach_query(rc.r, 0, collect_q, &c), 64, "full ring after the race");
+	is_int(64, (int)rings_foreach_query(rc.r, 0, collect_q, &c), "full ring after the race");
 	ok(c.when[63] == RACE_WRITES && c.when[0] == RACE_WRITES - 63, "newest 64 kept");
 	rings_free(rc.r);
 }
