@@ -173,8 +173,8 @@ void cli_usage(FILE *out)
 	      "      --check-config    validate the configuration and exit (0 if OK)\n"
 	      "      --supervised      run under a supervisor (no console)\n"
 	      "      --disable-syslog  log to stderr only (dnsgate always does in the foreground)\n"
-	      "  -u, --uid USER        user to run as after binding (recorded, not applied yet)\n"
-	      "  -g, --gid GROUP       group to run as after binding (recorded, not applied yet)\n"
+	      "  -u, --uid USER        user to run as after binding (name or number)\n"
+	      "  -g, --gid GROUP       group to run as after binding (default: USER's group)\n"
 	      "  -v, --verbose         log debug messages\n"
 	      "  -h, --help            show this help\n"
 	      "  -V, --version         show the version\n",

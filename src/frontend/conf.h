@@ -187,7 +187,7 @@ struct fe_conf {
 	char *webserver_addr;
 	struct fe_webconf web;
 
-	/* -u/--uid and -g/--gid, for the daemon to switch to after binding (NULL: stay; not applied yet) */
+	/* -u/--uid and -g/--gid: the daemon switches to them after binding (NULL: stay), privs.h */
 	char *run_user;
 	char *run_group;
 };

@@ -23,6 +23,7 @@
 #include "frontend/conf.h"
 #include "frontend/health.h"
 #include "frontend/policy.h"
+#include "frontend/privs.h"
 #include "frontend/rings.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
@@ -158,6 +159,9 @@ static int start_workers(struct daemon *d)
 	}
 	free(udp);
 	free(tcp);
+	/* -u/-g: every listener is bound and no worker runs yet. */
+	if (ret == DG_OK)
+		ret = privs_drop(d->conf->run_user, d->conf->run_group);
 	for (unsigned k = 0; ret == DG_OK && k < d->nworkers; k++)
 		ret = worker_start(&d->workers[k]);
 	return ret;

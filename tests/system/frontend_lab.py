@@ -37,7 +37,7 @@ DNSGATE = pathlib.Path(os.environ.get("DNSGATE_BIN", BUILD / "dnsgate"))
 class Frontend:
     """dnsgate -C <generated config>, in the foreground, logging to a file."""
 
-    def __init__(self, workdir, lua, addr="127.0.0.1", port=None, **fmt):
+    def __init__(self, workdir, lua, addr="127.0.0.1", port=None, args=(), **fmt):
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.addr = addr
@@ -46,6 +46,7 @@ class Frontend:
         v4 = addr if addr != "0.0.0.0" and ":" not in addr else "127.0.0.1"
         self.port = port or free_port(v4)
         self.lua = lua
+        self.args = list(args)     # extra command-line arguments
         self.fmt = fmt
         self.log_path = self.workdir / "dnsgate.log"
         self.conf_path = self.workdir / "dnsgate.conf"
@@ -55,7 +56,7 @@ class Frontend:
     def start(self, timeout=10.0):
         self.conf_path.write_text(self.lua.format(port=self.port, **self.fmt))
         self.log = LogWatch(self.log_path, from_start=True)
-        self.proc = procs.spawn([DNSGATE, "-C", self.conf_path], self.log_path, cwd=self.workdir)
+        self.proc = procs.spawn([DNSGATE, "-C", self.conf_path] + self.args, self.log_path, cwd=self.workdir)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
