@@ -27,6 +27,7 @@
 #include "frontend/rings.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
+#include "frontend/web.h"
 #include "frontend/worker.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -40,6 +41,7 @@ struct daemon {
 	struct pool_rt *pools;
 	int npools;
 	struct health *health;
+	struct web *web;            /* NULL without webserver() */
 	pthread_t ctl;
 	bool ctl_started;
 	_Atomic bool ctl_stop;
@@ -244,9 +246,12 @@ static unsigned worker_count(const struct fe_conf *conf)
 
 static void shutdown_all(struct daemon *d)
 {
-	for (unsigned k = 0; k < d->nworkers; k++)
+	web_stop(d->web); /* it reads the workers' counters: stop it first */
+	d->web = NULL;
+	/* workers is NULL when binding failed before they were allocated. */
+	for (unsigned k = 0; d->workers != NULL && k < d->nworkers; k++)
 		worker_stop(&d->workers[k]);
-	for (unsigned k = 0; k < d->nworkers; k++)
+	for (unsigned k = 0; d->workers != NULL && k < d->nworkers; k++)
 		worker_join(&d->workers[k]);
 	atomic_store(&d->ctl_stop, true);
 	if (d->ctl_started)
@@ -295,6 +300,10 @@ int daemon_run(struct fe_conf *conf)
 		int err = pthread_create(&d.ctl, NULL, control_main, &d);
 		d.ctl_started = err == 0;
 		ret = -err;
+	}
+	if (ret == DG_OK && conf->webserver_addr != NULL) {
+		struct web_src src = { conf, d.workers, d.nworkers, NULL };
+		ret = web_start(&d.web, &src);
 	}
 	if (ret == DG_OK) {
 		log_start(&d);

@@ -44,9 +44,6 @@ static void main_note_unserved(const struct fe_conf *conf)
 	if (conf->console_addr)
 		dg_log(LOG_NOTICE, "config", "controlSocket(\"%s\") recorded; the console is not "
 		       "served by this version of dnsgate", conf->console_addr);
-	if (conf->webserver_addr)
-		dg_log(LOG_NOTICE, "config", "webserver(\"%s\") recorded; the web server is not "
-		       "served by this version of dnsgate", conf->webserver_addr);
 }
 
 int main(int argc, char **argv)

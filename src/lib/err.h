@@ -71,6 +71,8 @@
 	X(DG_EEXIST, "already exists")                                        \
 	X(DG_ETIMEOUT, "timed out")                                           \
 	X(DG_ELIMIT, "limit reached")                                         \
+	X(DG_ECRED_FORMAT, "hashed credential is not $scrypt$ln=,p=,r=$salt$hash") \
+	X(DG_ECRED_PARAMS, "scrypt parameters out of range (ln 1-15, p, r 1-32)") \
 	/* vrrp */                                                            \
 	X(DG_EVRRP_IPHDR, "IPv4 header truncated, malformed or not VRRP")     \
 	X(DG_EVRRP_TTL, "VRRP TTL or hop limit is not 255")                   \

@@ -18,6 +18,7 @@
 #include "frontend/conf.h"
 #include "frontend/config/cfg.h"
 #include "frontend/config/lua_families.h"
+#include "frontend/webcred.h"
 #include "lib/basenc.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -190,6 +191,67 @@ static int m_webserver(lua_State *L)
 	return 0;
 }
 
+/* setWebserverConfig{acl=...}: dnsdist takes "a, b" text; a list of strings works too. */
+static void web_acl(lua_State *L, int idx, struct dg_nmg *acl)
+{
+	struct dg_nmg fresh;
+	dg_nmg_init(&fresh);
+	if (lua_type(L, idx) != LUA_TSTRING && lua_type(L, idx) != LUA_TTABLE)
+		cfg_error(L, "setWebserverConfig: acl must be a string or a list of strings");
+	lua_Integer n = lua_type(L, idx) == LUA_TTABLE ? luaL_len(L, idx) : 1;
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_type(L, idx) == LUA_TTABLE)
+			lua_geti(L, idx, i);
+		else
+			lua_pushvalue(L, idx);
+		char *text = strdup(luaL_checkstring(L, -1));
+		lua_pop(L, 1);
+		for (char *save = NULL, *tok = text ? strtok_r(text, ", ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ", ", &save)) {
+			int ret = dg_nmg_add_str(&fresh, tok);
+			if (ret < 0) {
+				dg_nmg_clear(&fresh);
+				free(text);
+				cfg_error(L, "setWebserverConfig: acl '%s': %s", tok, dg_strerror(ret));
+			}
+		}
+		free(text);
+	}
+	dg_nmg_clear(acl);
+	*acl = fresh;
+}
+
+/* customHeaders={["Name"]="value"}; an empty value removes a default header. */
+static void web_headers(lua_State *L, int idx, struct fe_webconf *web)
+{
+	luaL_checktype(L, idx, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			cfg_error(L, "setWebserverConfig: customHeaders maps names to strings");
+		struct fe_web_header *h = realloc(web->headers, (size_t)(web->nheaders + 1) * sizeof(*h));
+		if (h == NULL)
+			cfg_error(L, "setWebserverConfig: out of memory");
+		web->headers = h;
+		h[web->nheaders].name = strdup(lua_tostring(L, -2));
+		h[web->nheaders].value = strdup(lua_tostring(L, -1));
+		if (!h[web->nheaders].name || !h[web->nheaders].value)
+			cfg_error(L, "setWebserverConfig: out of memory");
+		web->nheaders++;
+		lua_pop(L, 1);
+	}
+}
+
+static void web_bool(lua_State *L, int idx, const char *key, bool *out)
+{
+	if (lua_getfield(L, idx, key) != LUA_TNIL) {
+		if (!lua_isboolean(L, -1))
+			cfg_error(L, "setWebserverConfig: %s must be a boolean", key);
+		*out = lua_toboolean(L, -1);
+	}
+	lua_pop(L, 1);
+}
+
 static int m_setWebserverConfig(lua_State *L)
 {
 	static const char *const keys[] = {
@@ -197,8 +259,46 @@ static int m_setWebserverConfig(lua_State *L)
 		"apiRequiresAuthentication", "dashboardRequiresAuthentication",
 		"maxConcurrentConnections", "hashPlaintextCredentials", NULL,
 	};
+	struct fe_webconf *web = &cfg_conf(L)->web;
+	luaL_checktype(L, 1, LUA_TTABLE);
 	cfg_check_keys(L, 1, "setWebserverConfig", keys);
+	if (lua_getfield(L, 1, "password") != LUA_TNIL)
+		misc_store(L, -1, &web->password, "setWebserverConfig");
+	if (lua_getfield(L, 1, "apiKey") != LUA_TNIL)
+		misc_store(L, -1, &web->api_key, "setWebserverConfig");
+	if (lua_getfield(L, 1, "acl") != LUA_TNIL)
+		web_acl(L, lua_gettop(L), &web->acl);
+	if (lua_getfield(L, 1, "customHeaders") != LUA_TNIL)
+		web_headers(L, lua_gettop(L), web);
+	if (lua_getfield(L, 1, "maxConcurrentConnections") != LUA_TNIL) {
+		lua_Integer n = luaL_checkinteger(L, -1);
+		if (n < 1 || n > 65535)
+			cfg_error(L, "setWebserverConfig: maxConcurrentConnections must be 1-65535");
+		web->max_conns = (unsigned)n;
+	}
+	lua_pop(L, 5);
+	web_bool(L, 1, "hashPlaintextCredentials", &web->hash_plaintext);
+	web_bool(L, 1, "statsRequireAuthentication", &web->stats_require_auth);
+	web_bool(L, 1, "apiRequiresAuthentication", &web->api_requires_auth);
+	web_bool(L, 1, "dashboardRequiresAuthentication", &web->dashboard_requires_auth);
 	return 0;
+}
+
+/* hashPassword(password [, workFactor]): dnsdist's scrypt string for setWebserverConfig. */
+static int m_hashPassword(lua_State *L)
+{
+	const char *pw = luaL_checkstring(L, 1);
+	lua_Integer work = luaL_optinteger(L, 2, (lua_Integer)1 << WEBCRED_DEFAULT_LN);
+	unsigned ln = 0;
+	while (ln < 16 && ((lua_Integer)1 << ln) < work)
+		ln++;
+	char out[WEBCRED_HASHED_MAX];
+	int ret = webcred_hash_password(pw, ln, out, sizeof(out));
+	if (ret < 0 || ((lua_Integer)1 << ln) != work)
+		return cfg_error(L, "hashPassword: %s", ret < 0 ? dg_strerror(ret)
+					 : "the work factor must be a power of two");
+	lua_pushstring(L, out);
+	return 1;
 }
 
 /* dnsgate never polls for security status: accepted so dnsdist files load. */
@@ -219,6 +319,7 @@ const struct cfg_fn cfg_misc_fns[] = {
 	{ "addConsoleACL", m_consoleACL },
 	{ "webserver", m_webserver },
 	{ "setWebserverConfig", m_setWebserverConfig },
+	{ "hashPassword", m_hashPassword },
 	{ "setSecurityPollSuffix", m_accept },
 	{ "setSecurityPollInterval", m_accept },
 	{ NULL, NULL },
