@@ -168,3 +168,36 @@ def test_tcp_limits(tmp_path, unbound):
     finally:
         assert fe.stop() == 0
     assert "tcp-limit=1" in fe.log_text()
+
+
+def test_max_connection_duration(tmp_path, unbound):
+    # A busy connection (never idle, so setTCPRecvTimeout never applies)
+    # is closed once setMaxTCPConnectionDuration has passed.
+    lua = ('setLocal("127.0.0.1:{port}")\n'
+           'setTCPRecvTimeout(30)\n'
+           'setMaxTCPConnectionDuration(2)\n'
+           'newServer{{address="127.0.0.1:%d", name="be"}}\n' % unbound.port)
+    fe = Frontend(tmp_path / "fe", lua).start()
+    try:
+        s = socket.create_connection(("127.0.0.1", fe.port), timeout=3)
+        t0 = time.monotonic()
+        answered, closed_after = 0, None
+        for i in range(40):                 # at most ~40 * 0.25 s
+            q = dns.message.make_query("d%d.spread.lab." % i, "A").to_wire()
+            try:
+                s.sendall(struct.pack("!H", len(q)) + q)
+                if s.recv(2) == b"":
+                    closed_after = time.monotonic() - t0
+                    break
+                s.recv(65535)
+                answered += 1
+            except OSError:                 # reset by the closed peer
+                closed_after = time.monotonic() - t0
+                break
+            time.sleep(0.25)
+        s.close()
+        assert answered >= 3, "served while younger than 2 s"
+        assert closed_after is not None and 1.5 <= closed_after <= 6, closed_after
+        assert fe.query("example.com.", "A", tcp=True).rcode() == dns.rcode.NOERROR
+    finally:
+        assert fe.stop() == 0
