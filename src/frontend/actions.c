@@ -13,6 +13,7 @@
 
 #include "frontend/rule_types.h"
 #include "frontend/rules.h"
+#include "frontend/rules_ext.h"
 #include "lib/clock.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -57,6 +58,7 @@ void action_free(struct action *a)
 		free(a->u.log.path);
 		break;
 	default:
+		action_free_ext(a);
 		break;
 	}
 	free(a);
@@ -174,12 +176,12 @@ static enum act_result spoof(const struct action *a, const struct fe_conf *conf,
 	uint16_t qt = q->q.qtype;
 	if (a->u.spoof.cname != NULL) {
 		rrs[n++] = (struct fe_answer_rr){ DG_TYPE_CNAME, a->ttl, a->u.spoof.cname,
-						  (uint16_t)dg_dname_len(a->u.spoof.cname) };
+						  (uint16_t)dg_dname_len(a->u.spoof.cname), NULL, 0 };
 	} else if (a->u.spoof.nraw > 0) {
 		uint16_t t = qt == DG_TYPE_ANY && a->u.spoof.type_for_any ? a->u.spoof.type_for_any : qt;
 		for (int i = 0; i < a->u.spoof.nraw && n < SPOOF_MAX_RECORDS; i++)
 			rrs[n++] = (struct fe_answer_rr){ t, a->ttl, a->u.spoof.raw[i].data,
-							  a->u.spoof.raw[i].len };
+							  a->u.spoof.raw[i].len, NULL, 0 };
 	} else {
 		for (int i = 0; i < a->u.spoof.naddrs && n < SPOOF_MAX_RECORDS; i++) {
 			const struct dg_addr *ad = &a->u.spoof.addrs[i];
@@ -187,7 +189,7 @@ static enum act_result spoof(const struct action *a, const struct fe_conf *conf,
 			if (qt != DG_TYPE_ANY && qt != (v4 ? DG_TYPE_A : DG_TYPE_AAAA))
 				continue;
 			rrs[n++] = (struct fe_answer_rr){ v4 ? DG_TYPE_A : DG_TYPE_AAAA, a->ttl,
-							  ad->bytes, v4 ? 4 : 16 };
+							  ad->bytes, v4 ? 4 : 16, NULL, 0 };
 		}
 		if (n == 0)
 			return ACT_R_CONTINUE;
@@ -254,8 +256,9 @@ enum act_result action_apply(struct action *a, const struct fe_conf *conf, struc
 		q->hdr.flags &= (uint16_t)~DG_FLAG_RD;
 		q->buf[2] &= (uint8_t)~(DG_FLAG_RD >> 8);
 		return ACT_R_CONTINUE;
+	default:
+		return action_apply_ext(a, conf, q);
 	}
-	return ACT_R_CONTINUE;
 }
 
 static void describe_spoof(struct desc_buf *b, const struct action *a)
@@ -312,6 +315,7 @@ int action_describe(const struct action *a, char *out, size_t outsz)
 		break;
 	case ACT_SKIPCACHE: desc_add(&b, "skip cache"); break;
 	case ACT_NORECURSE: desc_add(&b, "set rd=0"); break;
+	default: action_describe_ext(&b, a); break;
 	}
 	return b.over ? DG_ESPACE : (int)b.len;
 }

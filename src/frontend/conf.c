@@ -76,6 +76,8 @@ struct fe_conf *fe_conf_new(void)
 	conf->udp_timeout_s = 2;
 	conf->tcp_recv_timeout_s = 2;
 	conf->ring_size = 10000;
+	conf->cache_cleaning_delay_s = 60;
+	conf->cache_cleaning_pct = 100;
 	dg_nmg_init(&conf->acl);
 	fe_conf_default_acl(conf);
 	conf_web_defaults(&conf->web);
@@ -99,6 +101,9 @@ void fe_conf_free(struct fe_conf *conf)
 		return;
 	conf_free_rules(conf->rules, conf->nrules);
 	conf_free_rules(conf->resp_rules, conf->nresp_rules);
+	conf_free_rules(conf->hit_rules, conf->nhit_rules);
+	conf_free_rules(conf->self_rules, conf->nself_rules);
+	free(conf->lua_text);
 	for (int i = 0; i < conf->nbackends; i++) {
 		struct fe_backend *be = conf->backends[i];
 		for (int j = 0; j < be->npools; j++)

@@ -29,6 +29,8 @@ struct rule;
 struct action;
 struct pcache;
 struct rings;
+struct luart;
+struct dynblock;
 
 #define FE_NAME_MAX 64
 
@@ -180,6 +182,26 @@ struct fe_conf {
 	unsigned ring_size;                   /* entries per worker ring, default 10000 */
 	struct rings *rings;                  /* runtime: made by daemon_run() before the
 					       * workers start, freed after they stop; NULL otherwise */
+
+	/* per-query Lua, dynamic blocks and the response chains of issue 6 */
+	char *lua_text;                       /* cfg_load_string()'s text, replayed by the
+					       * per-worker Lua states (a file is re-read) */
+	unsigned lua_fns;                     /* LuaAction/LuaRule/LuaResponseAction made */
+	bool wants_control_lua;               /* maintenance() or dynamic blocks are used */
+	int dynblock_action;                  /* setDynBlocksAction (enum dyn_action) */
+	struct fe_rule_entry *hit_rules;      /* addCacheHitResponseAction, in order */
+	int nhit_rules;
+	struct fe_rule_entry *self_rules;     /* addSelfAnsweredResponseAction, in order */
+	int nself_rules;
+	struct luart *luart;                  /* runtime: per-worker Lua states (daemon) */
+	struct dynblock *dynblocks;           /* runtime: published block table (daemon) */
+	/* accepted dnsdist settings (docs/configuration.md says what each does) */
+	uint32_t stale_cache_ttl;             /* setStaleCacheEntriesTTL */
+	unsigned cache_cleaning_delay_s;      /* setCacheCleaningDelay, default 60 */
+	unsigned cache_cleaning_pct;          /* setCacheCleaningPercentage, default 100 */
+	bool allow_empty_response;            /* setAllowEmptyResponse */
+	bool drop_empty_queries;              /* setDropEmptyQueries */
+	bool fixup_case;                      /* fixupCase */
 
 	/* recorded for the operations issue; accepted, not yet served */
 	char *console_addr;

@@ -22,6 +22,7 @@
 
 #include "frontend/conf.h"
 #include "frontend/health.h"
+#include "frontend/luart.h"
 #include "frontend/policy.h"
 #include "frontend/privs.h"
 #include "frontend/rings.h"
@@ -68,7 +69,8 @@ static int build_pools(struct daemon *d)
 		p->servers = calloc(p->n + 1, sizeof(*p->servers));
 		if (p->servers == NULL)
 			return DG_ENOMEM;
-		memcpy(p->servers, fp->servers, p->n * sizeof(*p->servers));
+		if (p->n > 0) /* an empty pool has no array to copy (memcpy from NULL is UB) */
+			memcpy(p->servers, fp->servers, p->n * sizeof(*p->servers));
 		policy_sort(p->servers, p->n);
 		int ret = policy_ring_build(&p->ring, p->servers, p->n);
 		if (ret < 0)
@@ -265,6 +267,22 @@ static void shutdown_all(struct daemon *d)
 	free_pools(d);
 	rings_free(d->conf->rings);
 	d->conf->rings = NULL;
+	luart_free(d->conf->luart);
+	d->conf->luart = NULL;
+}
+
+/* One Lua state per worker when the file made Lua functions (luart.h). */
+static int start_lua(struct daemon *d)
+{
+	char err[1024];
+	if (d->conf->lua_fns == 0)
+		return DG_OK;
+	d->conf->luart = luart_new(d->conf, d->nworkers, err, sizeof(err));
+	if (d->conf->luart == NULL) {
+		dg_log(LOG_ERR, "daemon", "%s", err);
+		return DG_ECONFIG;
+	}
+	return DG_OK;
 }
 
 int daemon_run(struct fe_conf *conf)
@@ -291,6 +309,8 @@ int daemon_run(struct fe_conf *conf)
 		conf->rings = rings_new(d.nworkers, conf->ring_size ? conf->ring_size : RINGS_DEFAULT_SIZE);
 		ret = conf->rings ? DG_OK : DG_ENOMEM;
 	}
+	if (ret == DG_OK)
+		ret = start_lua(&d);
 	if (ret == DG_OK) {
 		d.workers = calloc(d.nworkers, sizeof(*d.workers));
 		ret = d.workers ? start_workers(&d) : DG_ENOMEM;

@@ -171,9 +171,13 @@ int query_respond(struct fe_query *q, const struct fe_conf *conf, uint16_t rcode
 	if (ret < 0)
 		return ret;
 	ret = dg_pb_section(&pb, DG_SEC_ANSWER);
-	for (int i = 0; ret == 0 && i < nrr; i++)
-		ret = dg_pb_rr(&pb, q->q.qname, rrs[i].type, q->q.qclass, rrs[i].ttl,
-			       rrs[i].rdata, rrs[i].rdlen);
+	for (int i = 0; ret == 0 && i < nrr; i++) {
+		if (rrs[i].section == 1 && pb.section != DG_SEC_AUTHORITY)
+			ret = dg_pb_section(&pb, DG_SEC_AUTHORITY);
+		if (ret == 0)
+			ret = dg_pb_rr(&pb, rrs[i].owner ? rrs[i].owner : q->q.qname, rrs[i].type,
+				       q->q.qclass, rrs[i].ttl, rrs[i].rdata, rrs[i].rdlen);
+	}
 	if (ret < 0 && ret != DG_ETRUNCATED)
 		return ret;
 

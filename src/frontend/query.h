@@ -55,6 +55,8 @@ struct fe_query {
 	bool ecs_override;
 	bool ecs_value_set;         /* SetECSAction: send ecs_value instead of the client's */
 	struct dg_netmask ecs_value;
+	uint16_t delay_ms;          /* DelayAction/DelayResponseAction: hold the UDP answer
+				     * this long; reset by rules_eval/rules_eval_response */
 	/* what route_query() changed in the forwarded query, undone on the answer */
 	bool edns_added;            /* an OPT was added: remove the answer's OPT */
 	bool ecs_added;             /* an ECS option was added: remove the answer's ECS */
@@ -73,6 +75,8 @@ struct fe_answer_rr {
 	uint32_t ttl;
 	const uint8_t *rdata; /* uncompressed RDATA, borrowed for the call */
 	uint16_t rdlen;
+	const uint8_t *owner; /* NULL: the query name (wire name, borrowed) */
+	uint8_t section;      /* 0: answer; 1: authority (NegativeAndSOAAction) */
 };
 
 /* What the frontend does with a query after its rules ran. */
@@ -107,7 +111,9 @@ DG_MUSTCHECK int query_respond_rcode(struct fe_query *q, const struct fe_conf *c
  * Turns the query in q->buf into a response: header flags as fl says (QR
  * set, opcode, RD and CD kept), the question echoed as the client sent it
  * (its case included), the records rrs[0..nrr) in the answer section with
- * the query name as owner (compressed to the question), and an OPT record
+ * the query name as owner (compressed to the question) unless a record
+ * names its own owner or the authority section (those come last, in
+ * order), and an OPT record
  * when the query had one and conf->add_edns_to_self is set, advertising
  * conf->self_payload_size and copying the query's DO bit. Records that do
  * not fit the client's size (512 or its EDNS payload size over UDP, 65535

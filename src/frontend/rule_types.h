@@ -25,6 +25,8 @@
 #include "lib/nmg.h"
 #include "lib/sset.h"
 
+struct luart;
+
 enum rule_kind {
 	RULE_ALL,
 	RULE_QTYPE,
@@ -42,6 +44,16 @@ enum rule_kind {
 	RULE_AND,
 	RULE_OR,
 	RULE_NOT,
+	RULE_LUA,          /* LuaRule(f): f(dq) in the worker's Lua state (luart.h) */
+	RULE_RECORDS,      /* RecordsCountRule(section, min, max) */
+	RULE_RECORDS_TYPE, /* RecordsTypeCountRule(section, type, min, max) */
+	RULE_EDNS_VERSION, /* EDNSVersionRule(v): OPT version greater than v */
+	RULE_EDNS_OPTION,  /* EDNSOptionRule(code) */
+	RULE_DSTPORT,      /* DSTPortRule(port) */
+	RULE_QNAME_LABELS, /* QNameLabelsCountRule(min, max): outside [min, max] */
+	RULE_QNAME_WIRELEN, /* QNameWireLengthRule(min, max): outside [min, max] */
+	RULE_RCODE,        /* RCodeRule(rcode): the header's 4 bits */
+	RULE_ERCODE,       /* ERCodeRule(rcode): 12 bits with the OPT's upper 8 */
 };
 
 /* A suffix set shared between Lua (newSuffixMatchNode) and the rules using
@@ -80,6 +92,15 @@ struct rule {
 			int n;
 		} list; /* AND, OR */
 		struct rule *child; /* NOT */
+		struct {
+			unsigned id;               /* the k-th Lua function the file made */
+			struct luart *const *rt;   /* &conf->luart, set by the daemon */
+		} lua;
+		struct {
+			uint32_t min, max; /* RECORDS*, QNAME_*: inclusive range */
+			uint16_t type;     /* RECORDS_TYPE */
+			uint8_t section;   /* RECORDS*: 0 question .. 3 additional */
+		} range;
 	} u;
 };
 
@@ -99,6 +120,14 @@ enum action_kind {
 	ACT_NORECURSE,
 	ACT_RESP_DROP,
 	ACT_RESP_ALLOW,
+	ACT_LUA,              /* LuaAction / LuaResponseAction (a->response): luart.h */
+	ACT_CONTINUE,         /* ContinueAction(a): runs a, then the next rules */
+	ACT_DISABLE_VALIDATION, /* SetDisableValidationAction: CD=1 */
+	ACT_SKIPCACHE_RESP,   /* SetSkipCacheResponseAction: not inserted in the cache */
+	ACT_TEMPFAIL_TTL,     /* SetTempFailureCacheTTLAction(ttl) */
+	ACT_DELAY,            /* DelayAction / DelayResponseAction(msec), UDP only */
+	ACT_NEGSOA,           /* NegativeAndSOAAction */
+	ACT_EDNSOPT,          /* SetEDNSOptionAction(code, data) */
 };
 
 /* One raw RDATA of SpoofRawAction. */
@@ -140,6 +169,20 @@ struct action {
 			struct dg_netmask v4, v6;
 			bool has_v6;
 		} ecs;
+		unsigned lua_id;          /* LUA: the k-th Lua function the file made */
+		struct action *inner;     /* CONTINUE (owned reference) */
+		uint32_t num;             /* DELAY: msec; TEMPFAIL_TTL: seconds */
+		struct {
+			uint8_t *zone;       /* SOA owner, wire name, owned */
+			uint8_t *rdata;      /* SOA RDATA (uncompressed), owned */
+			uint16_t rdlen;
+			bool nxd;            /* NXDOMAIN, else NODATA */
+			bool soa_in_answer;  /* soaInAnswerSection option */
+		} negsoa;
+		struct {
+			uint16_t code, len;
+			uint8_t *data;            /* owned */
+		} ednsopt;
 	} u;
 };
 

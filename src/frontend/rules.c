@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "frontend/luart.h"
 #include "frontend/rule_types.h"
+#include "frontend/rules_ext.h"
 #include "lib/err.h"
 #include "lib/pkt.h"
 #include "lib/rrtype.h"
@@ -164,8 +166,9 @@ bool rule_match(const struct rule *r, const struct fe_query *q)
 		return list_match(r, q, false);
 	case RULE_NOT:
 		return !rule_match(r->u.child, q);
+	default:
+		return rule_match_ext(r, q);
 	}
-	return false;
 }
 
 static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules, int n,
@@ -192,20 +195,41 @@ static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entr
 
 enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q)
 {
+	q->delay_ms = 0;
+	luart_begin(conf->luart, q->worker); /* fresh dq tags for this query */
 	return run_chain(conf, conf->rules, conf->nrules, q, FE_V_FORWARD);
 }
 
 enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query *q)
 {
+	q->delay_ms = 0;
+	q->skip_cache = false; /* SetSkipCacheResponseAction sets it */
+	luart_begin(conf->luart, q->worker);
 	enum fe_verdict v = run_chain(conf, conf->resp_rules, conf->nresp_rules, q, FE_V_ANSWER);
 	/* a response is either passed on or dropped: "forward" means pass on */
 	return v == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
+}
+
+enum fe_verdict rules_eval_answer(const struct fe_conf *conf, struct fe_query *q, bool cache_hit)
+{
+	struct fe_rule_entry *v = cache_hit ? conf->hit_rules : conf->self_rules;
+	int n = cache_hit ? conf->nhit_rules : conf->nself_rules;
+	if (n == 0)
+		return FE_V_ANSWER;
+	uint16_t delay = q->delay_ms; /* a query rule's DelayAction still holds */
+	luart_begin(conf->luart, q->worker);
+	enum fe_verdict r = run_chain(conf, v, n, q, FE_V_ANSWER);
+	if (q->delay_ms < delay)
+		q->delay_ms = delay;
+	return r == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
 }
 
 static int resolve_chain(struct fe_conf *conf, struct fe_rule_entry *rules, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct action *a = rules[i].action;
+		if (a->kind == ACT_CONTINUE)
+			a = a->u.inner; /* ContinueAction(PoolAction(...)) */
 		if ((a->kind == ACT_POOL || a->kind == ACT_QPSPOOL) && a->u.pool.pool == NULL)
 			a->u.pool.pool = fe_conf_get_pool(conf, a->u.pool.name);
 	}
@@ -321,6 +345,7 @@ static void describe(struct desc_buf *b, const struct rule *r)
 	case RULE_AND: describe_list(b, r, "&&"); break;
 	case RULE_OR: describe_list(b, r, "||"); break;
 	case RULE_NOT: desc_add(b, "!"); describe(b, r->u.child); break;
+	default: rule_describe_ext(b, r); break;
 	}
 }
 

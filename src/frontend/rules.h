@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/compiler.h"
@@ -35,6 +36,14 @@ enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q);
  * @return FE_V_ANSWER to send the response on, FE_V_DROP to drop it.
  */
 enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query *q);
+
+/**
+ * Runs the addCacheHitResponseAction (cache_hit) or
+ * addSelfAnsweredResponseAction rules on the answer in q->buf (q->len),
+ * before it is sent. Keeps the larger of the query's and the chain's delay.
+ * @return FE_V_ANSWER to send it, FE_V_DROP to drop it.
+ */
+enum fe_verdict rules_eval_answer(const struct fe_conf *conf, struct fe_query *q, bool cache_hit);
 
 /** Frees a rule and its children. */
 void rule_free(struct rule *r);

@@ -23,10 +23,12 @@
 
 #include "frontend/conf.h"
 #include "frontend/config/lua_families.h"
+#include "frontend/luart.h"
 #include "frontend/rules.h"
 #include "lib/err.h"
 
 #define CFG_CONF_KEY "dnsgate.conf"
+#define CFG_MODE_KEY "dnsgate.mode"
 
 /*
  * Every function dnsdist 1.7.3 defines (its Lua globals, listed by running
@@ -126,6 +128,14 @@ static const char *const cfg_unsupported_names[] = {
 	"warnlog", "webserver",
 	NULL,
 };
+
+enum cfg_mode cfg_mode(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, CFG_MODE_KEY);
+	enum cfg_mode m = (enum cfg_mode)lua_tointeger(L, -1); /* nil: 0, the load */
+	lua_pop(L, 1);
+	return m;
+}
 
 struct fe_conf *cfg_conf(lua_State *L)
 {
@@ -254,8 +264,10 @@ static void cfg_setup(lua_State *L, struct fe_conf *conf)
 	cfg_register(L, cfg_cache_fns);
 	cfg_register(L, cfg_rules_fns);
 	cfg_register(L, cfg_inspect_fns);
+	cfg_register(L, cfg_luaact_fns);
 	cfg_servers_init(L);
 	cfg_misc_init(L);
+	luart_init_lua(L);
 }
 
 /* Loads the chunk (text only: no precompiled bytecode) and runs it. */
@@ -284,6 +296,8 @@ static int cfg_run(struct fe_conf *conf, const char *name, const char *file, con
 		const char *msg = lua_tostring(L, -1);
 		cfg_final_message(msg ? msg : "unknown Lua error", name, err, errsz);
 	}
+	if (lua_getglobal(L, "maintenance") == LUA_TFUNCTION)
+		conf->wants_control_lua = true; /* the control thread must replay the file */
 	lua_close(L);
 	if (ret != LUA_OK)
 		return DG_ECONFIG;
@@ -309,7 +323,80 @@ int cfg_load_string(struct fe_conf *conf, const char *name, const char *lua, cha
 	if (!conf || !name || !lua)
 		return DG_EINVAL;
 	conf->file = name;
+	free(conf->lua_text);
+	conf->lua_text = strdup(lua); /* for the replays (cfg_replay) */
+	if (conf->lua_text == NULL) {
+		snprintf(err, errsz, "%s: out of memory", name);
+		return DG_ECONFIG;
+	}
 	return cfg_run(conf, name, NULL, lua, err, errsz);
+}
+
+static int cfg_silent(lua_State *L)
+{
+	(void)L;
+	return 0;
+}
+
+/* Names a replay silences while the file runs (restored afterwards, so
+ * that functions the file defines print and log normally at run time). */
+static const char *const cfg_quiet_names[] = { "print", "infolog", "warnlog", "errlog", NULL };
+
+static void cfg_quiet(lua_State *L, bool quiet)
+{
+	for (const char *const *n = cfg_quiet_names; *n; n++) {
+		char key[64];
+		snprintf(key, sizeof(key), "dnsgate.saved.%s", *n);
+		if (quiet) {
+			lua_getglobal(L, *n);
+			lua_setfield(L, LUA_REGISTRYINDEX, key);
+			lua_pushcfunction(L, cfg_silent);
+		} else {
+			lua_getfield(L, LUA_REGISTRYINDEX, key);
+		}
+		lua_setglobal(L, *n);
+	}
+}
+
+lua_State *cfg_replay(struct fe_conf *scratch, const struct fe_conf *orig, enum cfg_mode mode,
+		      char *err, size_t errsz)
+{
+	const char *name = orig->file ? orig->file : "config";
+	lua_State *L = luaL_newstate();
+	if (L == NULL) {
+		snprintf(err, errsz, "%s: cannot create a Lua state (out of memory)", name);
+		return NULL;
+	}
+	scratch->file = orig->file;
+	cfg_setup(L, scratch);
+	lua_pushinteger(L, mode);
+	lua_setfield(L, LUA_REGISTRYINDEX, CFG_MODE_KEY);
+	cfg_quiet(L, true);
+	lua_pushcfunction(L, cfg_msgh);
+	int ret;
+	if (orig->lua_text != NULL) {
+		char chunk[4096];
+		snprintf(chunk, sizeof(chunk), "=%s", name);
+		ret = luaL_loadbufferx(L, orig->lua_text, strlen(orig->lua_text), chunk, "t");
+	} else {
+		ret = luaL_loadfilex(L, orig->file, "t");
+	}
+	if (ret == LUA_OK)
+		ret = lua_pcall(L, 0, 0, 1);
+	if (ret != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		cfg_final_message(msg ? msg : "unknown Lua error", name, err, errsz);
+		lua_close(L);
+		return NULL;
+	}
+	lua_settop(L, 0);
+	cfg_quiet(L, false);
+	if (rules_resolve(scratch) < 0) {
+		snprintf(err, errsz, "%s: out of memory", name);
+		lua_close(L);
+		return NULL;
+	}
+	return L;
 }
 
 void cfg_check_keys(lua_State *L, int idx, const char *func, const char *const *keys)
@@ -469,4 +556,30 @@ void *cfg_checkudata(lua_State *L, int idx, const char *tname, const char *func,
 	if (!ud)
 		cfg_error(L, "%s: argument %d must be a %s", func, idx, what);
 	return ud;
+}
+
+void cfg_print(lua_State *L, const char *text, size_t len)
+{
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	lua_getglobal(L, "print");
+	if (!lua_isfunction(L, -1)) {
+		lua_pop(L, 1);
+		fwrite(text, 1, len, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		return;
+	}
+	lua_pushlstring(L, text, len);
+	lua_call(L, 1, 0);
+}
+
+lua_State *cfg_console_state(struct fe_conf *conf)
+{
+	lua_State *L = luaL_newstate();
+	if (L == NULL)
+		return NULL;
+	cfg_setup(L, conf);
+	lua_pushcfunction(L, cfg_msgh);
+	return L;
 }

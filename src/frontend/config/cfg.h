@@ -44,6 +44,34 @@ DG_MUSTCHECK int cfg_load_file(struct fe_conf *conf, const char *file, char *err
 DG_MUSTCHECK int cfg_load_string(struct fe_conf *conf, const char *name, const char *lua,
 				 char *err, size_t errsz);
 
+/*
+ * Why a state runs the configuration. The load builds the real fe_conf.
+ * The daemon then re-runs ("replays") the same file in more states, each
+ * on a scratch fe_conf that is never served, to get the Lua functions the
+ * file defines into them (see luart.h): one state per worker (its
+ * LuaAction/LuaRule/LuaResponseAction functions) and one for the control
+ * thread (maintenance(), dynamic block groups). A replay silences print()
+ * and the log functions while the file runs and opens no file.
+ */
+enum cfg_mode {
+	CFG_MODE_LOAD,
+	CFG_MODE_WORKER,
+	CFG_MODE_CONTROL,
+};
+
+/**
+ * Replays the configuration that built orig (its file, or the text given
+ * to cfg_load_string()) in a new Lua state on scratch (from fe_conf_new(),
+ * owned by the caller, who must keep it while the state lives).
+ * @return the state (caller closes it with lua_close() before freeing
+ *         scratch), or NULL with a "file:line: message" in err.
+ */
+struct lua_State *cfg_replay(struct fe_conf *scratch, const struct fe_conf *orig,
+			     enum cfg_mode mode, char *err, size_t errsz);
+
+/** Why L runs the configuration (CFG_MODE_LOAD for the load). */
+enum cfg_mode cfg_mode(struct lua_State *L);
+
 /** The configuration being built by the state L (stored in its registry). */
 struct fe_conf *cfg_conf(struct lua_State *L);
 
@@ -146,3 +174,21 @@ int cfg_where(struct lua_State *L, char *out, size_t outsz);
  */
 void cfg_copy_str(struct lua_State *L, const char *s, char *out, size_t outsz, const char *func,
 		  const char *what);
+
+/**
+ * Prints text (len bytes; one trailing newline is dropped, print() adds
+ * it) through the state's global print(): stdout while a file loads, the
+ * client's screen in the console, whose state replaces print(). Functions
+ * that show something (showRules, printStats, ...) all go through it.
+ * May raise a Lua error (whatever print() raises).
+ */
+void cfg_print(struct lua_State *L, const char *text, size_t len);
+
+/**
+ * A Lua state with the whole configuration API bound to the live
+ * configuration conf (borrowed; it outlives the state), for the console:
+ * nothing is run in it, and its functions change conf as the file's did.
+ * Its error handler (cfg_msgh) is at stack index 1. NULL on OOM.
+ * Caller closes it with lua_close().
+ */
+struct lua_State *cfg_console_state(struct fe_conf *conf);

@@ -230,7 +230,8 @@ int la_LogAction(lua_State *L)
 		.timestamp = opt_bool(L, 6, false),
 	};
 	struct lr_action_ud *u = lr_push_action_ud(L);
-	u->a = action_log_new(path, &o);
+	/* A replay (cfg.h) must not open, let alone truncate, the real log file. */
+	u->a = action_log_new(cfg_mode(L) == CFG_MODE_LOAD ? path : "", &o);
 	if (u->a == NULL)
 		return cfg_error(L, "LogAction: unable to open '%s' for logging: %s", path,
 				 strerror(errno));

@@ -124,6 +124,9 @@ static int c_newPacketCache(lua_State *L)
 	if (cc.min_ttl > cc.max_ttl)
 		return cfg_error(L, "newPacketCache: minTTL (%u) is above maxTTL (%u)", cc.min_ttl,
 				 cc.max_ttl);
+	/* A replay's caches are never used: keep them tiny (cfg.h). */
+	if (cfg_mode(L) != CFG_MODE_LOAD)
+		cc.max_entries = 1;
 	struct pcache *pc = pcache_new(&cc);
 	if (!pc)
 		return cfg_error(L, "newPacketCache: out of memory for %lld entries", (long long)n);

@@ -29,6 +29,8 @@ extern const struct cfg_fn cfg_cache_fns[];
 extern const struct cfg_fn cfg_rules_fns[];
 /* lua_inspect.c: setRingBuffersSize, grepq. */
 extern const struct cfg_fn cfg_inspect_fns[];
+/* lua_luaact.c: LuaAction, LuaResponseAction, LuaRule. */
+extern const struct cfg_fn cfg_luaact_fns[];
 
 /** Creates the global policy objects (leastOutstanding, firstAvailable, ...). */
 void cfg_servers_init(struct lua_State *L);

@@ -14,6 +14,7 @@
 #include "frontend/config/cfg.h"
 #include "frontend/config/lua_families.h"
 #include "frontend/config/lua_objs.h"
+#include "frontend/luart.h"
 #include "lib/err.h"
 #include "lib/sockaddr.h"
 
@@ -202,6 +203,13 @@ static int nmg_addMasks(lua_State *L)
 static int nmg_match(lua_State *L)
 {
 	struct dg_nmg *g = cfg_check_nmg(L, 1, "NetmaskGroup:match");
+	union dg_sockaddr sa; /* a ComboAddress (dq.remoteaddr) or an address string */
+	struct dg_addr a;
+	if (lua_type(L, 2) == LUA_TUSERDATA && luart_to_sockaddr(L, 2, &sa) &&
+	    dg_addr_from_sockaddr(&a, &sa.sa) == 0) {
+		lua_pushboolean(L, dg_nmg_match(g, &a, NULL));
+		return 1;
+	}
 	const char *text = luaL_checkstring(L, 2);
 	struct dg_netmask nm;
 	int ret = dg_netmask_parse(&nm, text);

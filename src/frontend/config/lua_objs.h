@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "lib/compiler.h"
 #include "lib/nmg.h"
 
@@ -70,3 +72,9 @@ DG_MUSTCHECK int cfg_nmg_copy(struct dg_nmg *dst, const struct dg_nmg *src);
  * methods (printStats, getStats, toString, expunge).
  */
 void cfg_push_cache(struct lua_State *L, struct pcache *pc);
+
+/**
+ * Pushes a DNSName object (newDNSName()'s type) holding a copy of the wire
+ * name, for dq.qname on the query path.
+ */
+void cfg_push_dnsname(struct lua_State *L, const uint8_t *name);

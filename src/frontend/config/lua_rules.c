@@ -78,6 +78,11 @@ static struct rule *push_rule(lua_State *L, enum rule_kind kind, const char *fun
 	return u->r ? u->r : lr_oom(L, func);
 }
 
+struct rule *lr_push_rule(lua_State *L, enum rule_kind kind, const char *func)
+{
+	return push_rule(L, kind, func);
+}
+
 struct lr_action_ud *lr_push_action_ud(lua_State *L)
 {
 	return cfg_newudata(L, sizeof(struct lr_action_ud), LR_ACTION_T, NULL, action_gc);
@@ -222,7 +227,18 @@ static int dn_isPartOf(lua_State *L)
 	return 1;
 }
 
+static int dn_equal(lua_State *L)
+{
+	struct ud_dnsname *n = cfg_checkudata(L, 1, DNSNAME_T, "DNSName:equal", "DNSName");
+	uint8_t other[DG_DNAME_MAXLEN];
+	lr_check_name(L, 2, other, "DNSName:equal");
+	lua_pushboolean(L, dg_dname_len(n->name) == dg_dname_len(other) &&
+				   dg_dname_is_subdomain(n->name, other));
+	return 1;
+}
+
 static const struct cfg_fn dn_methods[] = {
+	{ "equal", dn_equal },
 	{ "toString", dn_toString },
 	{ "toStringNoDot", dn_toStringNoDot },
 	{ "countLabels", dn_countLabels },
@@ -230,6 +246,12 @@ static const struct cfg_fn dn_methods[] = {
 	{ "isPartOf", dn_isPartOf },
 	{ NULL, NULL },
 };
+
+void cfg_push_dnsname(lua_State *L, const uint8_t *name)
+{
+	struct ud_dnsname *n = cfg_newudata(L, sizeof(*n), DNSNAME_T, dn_methods, NULL);
+	memcpy(n->name, name, dg_dname_len(name));
+}
 
 static int l_newDNSName(lua_State *L)
 {

@@ -28,6 +28,9 @@ void *lr_oom(struct lua_State *L, const char *func);
 /** Pushes an empty action userdata (a == NULL) and returns it. */
 struct lr_action_ud *lr_push_action_ud(struct lua_State *L);
 
+/** Pushes a userdata holding a new rule of this kind and returns the rule. */
+struct rule *lr_push_rule(struct lua_State *L, enum rule_kind kind, const char *func);
+
 /** Pushes a userdata holding a new action of this kind and returns the action. */
 struct action *lr_push_action(struct lua_State *L, enum action_kind kind, const char *func);
 

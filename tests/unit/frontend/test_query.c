@@ -155,7 +155,7 @@ static void test_tc_and_records(void)
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 	struct fe_answer_rr rrs[40];
 	for (int i = 0; i < 40; i++)
-		rrs[i] = (struct fe_answer_rr){ DG_TYPE_AAAA, 60, v6, 16 };
+		rrs[i] = (struct fe_answer_rr){ DG_TYPE_AAAA, 60, v6, 16, NULL, 0 };
 	struct qspec a = { .name = "example.com.", .qtype = DG_TYPE_AAAA };
 	qh_build(&q, &a);
 	is_err(0, query_parse(&q, conf), "parse");
