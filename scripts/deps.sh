@@ -6,9 +6,10 @@ set -eu
 
 # build: compiler, Lua for the configuration language, libsodium for the
 # console key and web credentials, liburcu for configuration snapshots,
+# readline for the interactive console (`dnsgate -c`),
 # libmicrohttpd and jansson for the web server and its JSON API, xxd to
 # embed the dashboard page.
-BUILD="gcc make pkg-config liblua5.4-dev libsodium-dev liburcu-dev libmicrohttpd-dev \
+BUILD="gcc make pkg-config liblua5.4-dev libsodium-dev liburcu-dev libreadline-dev libmicrohttpd-dev \
 libjansson-dev xxd"
 # fuzz: clang with the libFuzzer runtime.
 FUZZ="clang libclang-rt-14-dev"

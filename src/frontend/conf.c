@@ -8,9 +8,11 @@
 #include "frontend/conf.h"
 
 #include <stdlib.h>
+#include <urcu.h>
 
 #include "frontend/pcache.h"
 #include "frontend/rules.h"
+#include "lib/err.h"
 #include "lib/log.h"
 
 /* Boot-time allocation: there is nothing sensible to do without memory. */
@@ -81,6 +83,13 @@ struct fe_conf *fe_conf_new(void)
 	dg_nmg_init(&conf->acl);
 	fe_conf_default_acl(conf);
 	conf_web_defaults(&conf->web);
+	dg_nmg_init(&conf->console_acl);
+	/* dnsdist's default console ACL */
+	if (dg_nmg_add_str(&conf->console_acl, "127.0.0.0/8") < 0 ||
+	    dg_nmg_add_str(&conf->console_acl, "::1/128") < 0) {
+		fprintf(stderr, "dnsgate: out of memory\n");
+		exit(EXIT_FAILURE);
+	}
 	/* The default pool always exists, as getPool("") does in dnsdist. */
 	(void)fe_conf_get_pool(conf, "");
 	return conf;
@@ -121,6 +130,10 @@ void fe_conf_free(struct fe_conf *conf)
 		pcache_free(conf->caches[i]);
 	free(conf->caches);
 	dg_nmg_clear(&conf->acl);
+	if (conf->acl_live != NULL)
+		dg_nmg_clear(conf->acl_live);
+	free(conf->acl_live);
+	dg_nmg_clear(&conf->console_acl);
 	free(conf->listeners);
 	free(conf->console_addr);
 	free(conf->console_key);
@@ -212,4 +225,38 @@ void fe_conf_default_local(struct fe_conf *conf)
 	l.addr.in.sin_port = htons(53);
 	l.addr.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fe_conf_add_listener(conf, &l);
+}
+
+/* The ACL being copied by fe_conf_publish_acl(); err sticks at the first failure. */
+struct acl_copy {
+	struct dg_nmg *dst;
+	int err;
+};
+
+static void acl_copy_one(const struct dg_netmask *nm, bool negate, void *ctx)
+{
+	struct acl_copy *c = ctx;
+	if (c->err == DG_OK)
+		c->err = dg_nmg_add(c->dst, nm, negate);
+}
+
+int fe_conf_publish_acl(struct fe_conf *conf)
+{
+	struct dg_nmg *fresh = calloc(1, sizeof(*fresh));
+	if (fresh == NULL)
+		return DG_ENOMEM;
+	dg_nmg_init(fresh);
+	struct acl_copy c = { fresh, DG_OK };
+	dg_nmg_foreach(&conf->acl, acl_copy_one, &c);
+	if (c.err < 0) {
+		dg_nmg_clear(fresh);
+		free(fresh);
+		return c.err;
+	}
+	struct dg_nmg *old = rcu_xchg_pointer(&conf->acl_live, fresh);
+	synchronize_rcu(); /* no worker still matches against old */
+	if (old != NULL)
+		dg_nmg_clear(old);
+	free(old);
+	return DG_OK;
 }

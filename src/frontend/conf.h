@@ -138,7 +138,10 @@ struct fe_conf {
 
 	struct fe_listener *listeners;
 	int nlisteners;
-	struct dg_nmg acl;           /* queries from outside are dropped */
+	struct dg_nmg acl;           /* queries from outside are dropped; built by the
+				      * configuration and the console, read by workers
+				      * only through acl_live */
+	struct dg_nmg *acl_live;     /* runtime: RCU-published copy of acl (fe_conf_publish_acl) */
 	bool acl_set;                /* false: dnsdist's default ACL applies */
 
 	struct fe_backend **backends;
@@ -148,6 +151,12 @@ struct fe_conf {
 	struct pcache **caches;      /* every cache created, owned here */
 	int ncaches;
 
+	/*
+	 * Rule chains: arrays ended by an entry whose rule is NULL, published
+	 * with RCU and changed only through rulechain.h, so that the console
+	 * may change them while workers read them (under rcu_read_lock, to the
+	 * terminator). The counts are for the writer side only.
+	 */
 	struct fe_rule_entry *rules; /* query rules, in order */
 	int nrules;
 	struct fe_rule_entry *resp_rules; /* response rules, in order */
@@ -206,6 +215,8 @@ struct fe_conf {
 	/* recorded for the operations issue; accepted, not yet served */
 	char *console_addr;
 	char *console_key;
+	struct dg_nmg console_acl;            /* default 127.0.0.0/8 and ::1/128, as dnsdist */
+	unsigned console_max_conns;           /* setConsoleMaximumConcurrentConnections; 0: no limit */
 	char *webserver_addr;
 	struct fe_webconf web;
 
@@ -261,6 +272,15 @@ void fe_conf_clear_listeners(struct fe_conf *conf);
  * both applied.
  */
 void fe_conf_default_local(struct fe_conf *conf);
+
+/**
+ * Publishes a copy of conf->acl as conf->acl_live with RCU, so that a
+ * change made by the console (addACL, setACL) reaches the workers without
+ * a lock on the query path; frees the previous copy once no worker can
+ * still read it. Writer side only (the daemon at start, then the console).
+ * @retval 0, DG_ENOMEM (the previous ACL stays in force).
+ */
+DG_MUSTCHECK int fe_conf_publish_acl(struct fe_conf *conf);
 
 /** True when the backend is usable now (admin state and health). */
 static inline bool fe_backend_is_up(const struct fe_backend *be)

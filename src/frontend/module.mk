@@ -36,7 +36,10 @@ $(WEB_DASH_OBJ): $(WEB_DASH_C) src/frontend/web.h
 ifneq ($(FE_SRCS),)
 DAEMON_LIBS   += $(LIBFE)
 endif
-DAEMON_LDLIBS += $(LUA_LIBS) $(WEB_LIBS) -lpthread -lm
+# libsodium: the console's secret-box encryption; liburcu: RCU-published
+# rules and ACL; readline: the interactive `dnsgate -c` console.
+CONSOLE_LIBS := $(shell pkg-config --libs libsodium liburcu 2>/dev/null || echo -lsodium -lurcu -lurcu-common) -lreadline
+DAEMON_LDLIBS += $(LUA_LIBS) $(CONSOLE_LIBS) $(WEB_LIBS) -lpthread -lm
 
 $(LIBFE): $(FE_OBJS)
 	@mkdir -p $(@D)

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <urcu.h>
 
 #include "frontend/luart.h"
 #include "frontend/rule_types.h"
@@ -171,11 +172,15 @@ bool rule_match(const struct rule *r, const struct fe_query *q)
 	}
 }
 
-static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules, int n,
+/*
+ * Walks a chain to its terminator (rulechain.h). Callers hold
+ * rcu_read_lock(): the console may publish a new chain at any time, and
+ * the one read here stays valid until the read-side section ends.
+ */
+static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules,
 				 struct fe_query *q, enum fe_verdict fallback)
 {
-	for (int i = 0; i < n; i++) {
-		struct fe_rule_entry *e = &rules[i];
+	for (struct fe_rule_entry *e = rules; e != NULL && e->rule != NULL; e++) {
 		if (!rule_match(e->rule, q))
 			continue;
 		atomic_fetch_add_explicit(&e->matches, 1, memory_order_relaxed);
@@ -197,7 +202,10 @@ enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q)
 {
 	q->delay_ms = 0;
 	luart_begin(conf->luart, q->worker); /* fresh dq tags for this query */
-	return run_chain(conf, conf->rules, conf->nrules, q, FE_V_FORWARD);
+	rcu_read_lock();
+	enum fe_verdict v = run_chain(conf, rcu_dereference(conf->rules), q, FE_V_FORWARD);
+	rcu_read_unlock();
+	return v;
 }
 
 enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query *q)
@@ -205,20 +213,26 @@ enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query 
 	q->delay_ms = 0;
 	q->skip_cache = false; /* SetSkipCacheResponseAction sets it */
 	luart_begin(conf->luart, q->worker);
-	enum fe_verdict v = run_chain(conf, conf->resp_rules, conf->nresp_rules, q, FE_V_ANSWER);
+	rcu_read_lock();
+	enum fe_verdict v = run_chain(conf, rcu_dereference(conf->resp_rules), q, FE_V_ANSWER);
+	rcu_read_unlock();
 	/* a response is either passed on or dropped: "forward" means pass on */
 	return v == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
 }
 
 enum fe_verdict rules_eval_answer(const struct fe_conf *conf, struct fe_query *q, bool cache_hit)
 {
-	struct fe_rule_entry *v = cache_hit ? conf->hit_rules : conf->self_rules;
-	int n = cache_hit ? conf->nhit_rules : conf->nself_rules;
-	if (n == 0)
+	rcu_read_lock();
+	struct fe_rule_entry *v = cache_hit ? rcu_dereference(conf->hit_rules)
+					    : rcu_dereference(conf->self_rules);
+	if (v == NULL || v->rule == NULL) {
+		rcu_read_unlock();
 		return FE_V_ANSWER;
+	}
 	uint16_t delay = q->delay_ms; /* a query rule's DelayAction still holds */
 	luart_begin(conf->luart, q->worker);
-	enum fe_verdict r = run_chain(conf, v, n, q, FE_V_ANSWER);
+	enum fe_verdict r = run_chain(conf, v, q, FE_V_ANSWER);
+	rcu_read_unlock();
 	if (q->delay_ms < delay)
 		q->delay_ms = delay;
 	return r == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;

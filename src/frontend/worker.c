@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #include "frontend/backend.h"
 #include "frontend/tcp.h"
@@ -187,6 +188,9 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event evs[64];
 
+	/* Rules and the ACL are read under rcu_read_lock (rulechain.h): every
+	 * reader thread must be known to RCU before its first read. */
+	rcu_register_thread();
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		int n = epoll_wait(w->epfd, evs, (int)DG_ARRAY_SIZE(evs), W_TICK_MS);
 		w->now_us = dg_clock_now_us();
@@ -199,6 +203,7 @@ static void *worker_main(void *arg)
 		/* Liveness for VRRP: only a loop that goes round advances it. */
 		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
 	}
+	rcu_unregister_thread();
 	return NULL;
 }
 

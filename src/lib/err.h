@@ -71,6 +71,10 @@
 	X(DG_EEXIST, "already exists")                                        \
 	X(DG_ETIMEOUT, "timed out")                                           \
 	X(DG_ELIMIT, "limit reached")                                         \
+	X(DG_ECONSOLE_KEY, "console key is not 32 bytes in base64")           \
+	X(DG_ECONSOLE_SHORT, "console message shorter than its authenticator") \
+	X(DG_ECONSOLE_AUTH, "console message fails authentication (wrong key?)") \
+	X(DG_ECONSOLE_SIZE, "console message larger than the size limit")     \
 	X(DG_ECRED_FORMAT, "hashed credential is not $scrypt$ln=,p=,r=$salt$hash") \
 	X(DG_ECRED_PARAMS, "scrypt parameters out of range (ln 1-15, p, r 1-32)") \
 	/* vrrp */                                                            \

@@ -75,10 +75,16 @@ static int cache_printStats(lua_State *L)
 {
 	struct pcache_stats st;
 	pcache_get_stats(cache_check(L, "PacketCache:printStats"), &st);
-	printf("Entries: %" PRIu64 "/%" PRIu64 "\nHits: %" PRIu64 "\nMisses: %" PRIu64
-	       "\nDeferred inserts: %" PRIu64 "\nLookup Collisions: %" PRIu64 "\n",
-	       st.entries, st.max_entries, st.hits, st.misses, st.deferred_inserts,
-	       st.lookup_collisions);
+	char text[512];
+	/* dnsdist 1.7.3's lines; dnsgate keeps no deferred lookups, insert
+	 * collisions or too-short TTLs, which stay 0 */
+	int n = snprintf(text, sizeof(text),
+			 "Entries: %" PRIu64 "/%" PRIu64 "\nHits: %" PRIu64 "\nMisses: %" PRIu64
+			 "\nDeferred inserts: %" PRIu64 "\nDeferred lookups: 0\nLookup Collisions: "
+			 "%" PRIu64 "\nInsert Collisions: 0\nTTL Too Shorts: 0\n",
+			 st.entries, st.max_entries, st.hits, st.misses, st.deferred_inserts,
+			 st.lookup_collisions);
+	cfg_print(L, text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "frontend/config/lua_objs.h"
 #include "frontend/config/lua_rules_int.h"
 #include "frontend/rule_types.h"
+#include "frontend/rulechain.h"
 #include "frontend/rules.h"
 #include "lib/err.h"
 #include "lib/rrtype.h"
@@ -638,19 +639,19 @@ static void entry_opts(lua_State *L, int idx, struct fe_rule_entry *e, const cha
 	lua_pop(L, 2);
 }
 
-/* Appends an entry (taking its references) to a rule list of the configuration. */
+/*
+ * Appends an entry (taking its references) to a rule chain of the
+ * configuration; published with RCU, so this also works while workers run
+ * (the console's addAction).
+ */
 static void append_entry(lua_State *L, struct fe_rule_entry **v, int *n,
 			 const struct fe_rule_entry *e, const char *func)
 {
-	struct fe_rule_entry *nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
-	if (nv == NULL) {
+	if (rulechain_insert(v, n, e, *n) < 0) {
 		rule_free(e->rule);
 		action_free(e->action);
 		lr_oom(L, func);
 	}
-	*v = nv;
-	memcpy(&nv[*n], e, sizeof(*e));
-	(*n)++;
 }
 
 static int add_action(lua_State *L, bool response, const char *func)
@@ -690,11 +691,16 @@ static void show_rules(lua_State *L, const struct fe_rule_entry *v, int n, const
 		width = luaL_optinteger(L, -1, -1);
 		lua_pop(L, 2);
 	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (out == NULL)
+		lr_oom(L, func);
 	if (uuids)
-		printf("%-3s %-30s %-38s %9s %-56s %s\n", "#", "Name", "UUID", "Matches", "Rule",
-		       "Action");
+		fprintf(out, "%-3s %-30s %-38s %9s %-56s %s\n", "#", "Name", "UUID", "Matches",
+			"Rule", "Action");
 	else
-		printf("%-3s %-30s %9s %-56s %s\n", "#", "Name", "Matches", "Rule", "Action");
+		fprintf(out, "%-3s %-30s %9s %-56s %s\n", "#", "Name", "Matches", "Rule", "Action");
 	for (int i = 0; i < n; i++) {
 		char rule[1024], act[512], id[37];
 		if (rule_describe(v[i].rule, rule, sizeof(rule)) < 0)
@@ -706,11 +712,17 @@ static void show_rules(lua_State *L, const struct fe_rule_entry *v, int n, const
 		unsigned long long m = atomic_load_explicit(&v[i].matches, memory_order_relaxed);
 		uuid_str(&v[i], id);
 		if (uuids)
-			printf("%-3d %-30s %-38s %9llu %-56s %s\n", i, v[i].name, id, m, rule, act);
+			fprintf(out, "%-3d %-30s %-38s %9llu %-56s %s\n", i, v[i].name, id, m, rule,
+				act);
 		else
-			printf("%-3d %-30s %9llu %-56s %s\n", i, v[i].name, m, rule, act);
+			fprintf(out, "%-3d %-30s %9llu %-56s %s\n", i, v[i].name, m, rule, act);
 	}
-	fflush(stdout);
+	fclose(out);
+	lua_pushlstring(L, text, len); /* Lua's copy: text is freed before print can raise */
+	free(text);
+	size_t n2;
+	const char *s = lua_tolstring(L, -1, &n2);
+	cfg_print(L, s, n2); /* stdout while loading, the client's screen on the console */
 }
 
 static int l_showRules(lua_State *L)
@@ -728,8 +740,9 @@ static int l_showResponseRules(lua_State *L)
 }
 
 /* rmRule(n), rmRule(name) or rmRule(uuid), as dnsdist 1.6+. */
-static void rm_rule(lua_State *L, struct fe_rule_entry *v, int *n, const char *func)
+static void rm_rule(lua_State *L, struct fe_rule_entry **vp, int *n, const char *func)
 {
+	const struct fe_rule_entry *v = *vp;
 	int at = -1;
 	if (lua_type(L, 1) == LUA_TNUMBER) {
 		lua_Integer k = lua_tointeger(L, 1);
@@ -745,46 +758,75 @@ static void rm_rule(lua_State *L, struct fe_rule_entry *v, int *n, const char *f
 	}
 	if (at < 0)
 		cfg_error(L, "%s: no rule matches the given selector", func);
-	rule_free(v[at].rule);
-	action_free(v[at].action);
-	memmove(&v[at], &v[at + 1], (size_t)(*n - at - 1) * sizeof(*v));
-	(*n)--;
+	if (rulechain_remove(vp, n, at) < 0)
+		lr_oom(L, func);
 }
 
 static int l_rmRule(lua_State *L)
 {
 	struct fe_conf *conf = cfg_conf(L);
-	rm_rule(L, conf->rules, &conf->nrules, "rmRule");
+	rm_rule(L, &conf->rules, &conf->nrules, "rmRule");
 	return 0;
 }
 
 static int l_rmResponseRule(lua_State *L)
 {
 	struct fe_conf *conf = cfg_conf(L);
-	rm_rule(L, conf->resp_rules, &conf->nresp_rules, "rmResponseRule");
+	rm_rule(L, &conf->resp_rules, &conf->nresp_rules, "rmResponseRule");
 	return 0;
 }
 
-static void clear_list(struct fe_rule_entry *v, int *n)
+/* Empties a chain in one publication (the rules are freed after it). */
+static void clear_list(lua_State *L, struct fe_rule_entry **v, int *n, const char *func)
 {
-	for (int i = 0; i < *n; i++) {
-		rule_free(v[i].rule);
-		action_free(v[i].action);
-	}
-	*n = 0;
+	if (rulechain_replace(v, n, NULL, 0) < 0)
+		lr_oom(L, func);
+}
+
+/* mvRule(from, to): moves rule from in front of rule to (to may be the count). */
+static void mv_rule(lua_State *L, struct fe_rule_entry **v, int *n, const char *func)
+{
+	lua_Integer from = luaL_checkinteger(L, 1), to = luaL_checkinteger(L, 2);
+	if (from < 0 || from >= *n || to < 0 || to > *n)
+		cfg_error(L, "%s: attempt to move rules from/to invalid index", func);
+	if (rulechain_move(v, n, (int)from, (int)to) < 0)
+		lr_oom(L, func);
+}
+
+static int l_mvRule(lua_State *L)
+{
+	struct fe_conf *conf = cfg_conf(L);
+	mv_rule(L, &conf->rules, &conf->nrules, "mvRule");
+	return 0;
+}
+
+static int l_mvResponseRule(lua_State *L)
+{
+	struct fe_conf *conf = cfg_conf(L);
+	mv_rule(L, &conf->resp_rules, &conf->nresp_rules, "mvResponseRule");
+	return 0;
+}
+
+/* mvRuleToTop(): the last rule becomes the first. */
+static int l_mvRuleToTop(lua_State *L)
+{
+	struct fe_conf *conf = cfg_conf(L);
+	if (conf->nrules > 0 && rulechain_move(&conf->rules, &conf->nrules, conf->nrules - 1, 0) < 0)
+		lr_oom(L, "mvRuleToTop");
+	return 0;
 }
 
 static int l_clearRules(lua_State *L)
 {
 	struct fe_conf *conf = cfg_conf(L);
-	clear_list(conf->rules, &conf->nrules);
+	clear_list(L, &conf->rules, &conf->nrules, "clearRules");
 	return 0;
 }
 
 static int l_clearResponseRules(lua_State *L)
 {
 	struct fe_conf *conf = cfg_conf(L);
-	clear_list(conf->resp_rules, &conf->nresp_rules);
+	clear_list(L, &conf->resp_rules, &conf->nresp_rules, "clearResponseRules");
 	return 0;
 }
 
@@ -817,19 +859,25 @@ static int l_setRules(lua_State *L)
 			cfg_error(L, "%s: entry %lld holds a response action", func, (long long)i);
 		lua_pop(L, 1);
 	}
-	clear_list(conf->rules, &conf->nrules);
+	/* one publication: workers never see an empty chain in between */
+	struct fe_rule_entry *v = calloc((size_t)n + 1, sizeof(*v));
+	if (v == NULL)
+		lr_oom(L, func);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, 1, i);
 		struct ud_ruleaction *u = lua_touserdata(L, -1);
-		struct fe_rule_entry e;
-		memset(&e, 0, sizeof(e));
-		new_uuid(&e);
-		memcpy(e.name, u->name, sizeof(e.name));
-		e.rule = rule_ref(u->r);
-		e.action = action_ref(u->a);
-		append_entry(L, &conf->rules, &conf->nrules, &e, func);
+		struct fe_rule_entry *e = &v[i - 1];
+		new_uuid(e);
+		memcpy(e->name, u->name, sizeof(e->name));
+		e->rule = rule_ref(u->r);
+		e->action = action_ref(u->a);
 		lua_pop(L, 1);
 	}
+	if (rulechain_replace(&conf->rules, &conf->nrules, v, (int)n) < 0) {
+		rulechain_free(v, (int)n);
+		lr_oom(L, func);
+	}
+	free(v);
 	return 0;
 }
 
@@ -882,6 +930,9 @@ const struct cfg_fn cfg_rules_fns[] = {
 	{ "showResponseRules", l_showResponseRules },
 	{ "rmRule", l_rmRule },
 	{ "rmResponseRule", l_rmResponseRule },
+	{ "mvRule", l_mvRule },
+	{ "mvResponseRule", l_mvResponseRule },
+	{ "mvRuleToTop", l_mvRuleToTop },
 	{ "clearRules", l_clearRules },
 	{ "clearResponseRules", l_clearResponseRules },
 	{ "newRuleAction", l_newRuleAction },

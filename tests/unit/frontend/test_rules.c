@@ -12,6 +12,7 @@
 #include "frontend/actions.h"
 #include "frontend/conf.h"
 #include "frontend/rule_types.h"
+#include "frontend/rulechain.h"
 #include "frontend/rules.h"
 #include "lib/clock.h"
 #include "lib/rrtype.h"
@@ -19,22 +20,21 @@
 
 static struct fe_conf *conf;
 
+/* Through rulechain.h, as the configuration does: chains end with a NULL rule. */
 static void add_rule(struct fe_rule_entry **v, int *n, struct rule *r, struct action *a)
 {
-	*v = realloc(*v, (size_t)(*n + 1) * sizeof(**v));
-	memset(&(*v)[*n], 0, sizeof(**v));
-	(*v)[*n].rule = r;
-	(*v)[*n].action = a;
-	(*n)++;
+	struct fe_rule_entry e;
+	memset(&e, 0, sizeof(e));
+	e.rule = r;
+	e.action = a;
+	if (rulechain_insert(v, n, &e, *n) < 0)
+		diag("rulechain_insert failed");
 }
 
 static void clear_rules(void)
 {
-	for (int i = 0; i < conf->nrules; i++) {
-		rule_free(conf->rules[i].rule);
-		action_free(conf->rules[i].action);
-	}
-	conf->nrules = 0;
+	if (rulechain_replace(&conf->rules, &conf->nrules, NULL, 0) < 0)
+		diag("rulechain_replace failed");
 }
 
 static bool m(const struct rule *r, struct qspec s)
@@ -432,11 +432,8 @@ static void test_response_rules(void)
 	is_err(0, query_parse(&q, conf), "parse");
 	is_int(FE_V_ANSWER, rules_eval_response(conf, &q), "AllowResponseAction stops before the Drop");
 	free(q.buf);
-	for (int i = 0; i < conf->nresp_rules; i++) {
-		rule_free(conf->resp_rules[i].rule);
-		action_free(conf->resp_rules[i].action);
-	}
-	conf->nresp_rules = 0;
+	if (rulechain_replace(&conf->resp_rules, &conf->nresp_rules, NULL, 0) < 0)
+		diag("rulechain_replace failed");
 }
 
 int main(void)
