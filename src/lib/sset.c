@@ -95,6 +95,7 @@ int dg_sset_add(struct dg_sset *set, const uint8_t *name)
 	dg_dname_copy_lower(copy, name, len);
 	set->names[set->count++] = copy;
 	set->slots[find_slot(set, copy, len)] = (uint32_t)set->count;
+	set->lens[len / 64] |= 1ull << (len % 64);
 	if (len == 1)
 		set->has_root = true;
 	return DG_OK;
@@ -117,7 +118,8 @@ bool dg_sset_match(const struct dg_sset *set, const uint8_t *name)
 	 * the labels left to right, one lookup each; the root was handled. */
 	size_t len = dg_dname_len(name);
 	while (name[0] != 0) {
-		if (set->slots[find_slot(set, name, len)] != 0)
+		if ((set->lens[len / 64] >> (len % 64) & 1) &&
+		    set->slots[find_slot(set, name, len)] != 0)
 			return true;
 		len -= (size_t)name[0] + 1;
 		name += name[0] + 1;

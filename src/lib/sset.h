@@ -4,7 +4,9 @@
  * A suffix set of domain names (dnsdist's SuffixMatchNode): a name matches
  * when it, or any of its ancestors, was added. Names are stored lower-cased
  * in an open-addressing hash table, so a match costs at most one lookup per
- * label of the query name (plus one for the root), whatever the set's size.
+ * label of the query name (plus one for the root), whatever the set's size,
+ * and only for suffixes whose length some stored name has (a 256-bit map):
+ * a name under none of the set's zones usually costs no hashing at all.
  * "badexample.com." does not match "example.com.": suffixes are whole labels.
  *
  * A set is built at configuration time and then only read: any number of
@@ -25,6 +27,7 @@ struct dg_sset {
 	uint32_t *slots;   /* index + 1 into names; 0 = empty; size is a power of 2 */
 	size_t nslots;
 	bool has_root;     /* "." was added: everything matches */
+	uint64_t lens[4];  /* bit n: a name of wire length n was added */
 };
 
 /** Initialises an empty set. */
