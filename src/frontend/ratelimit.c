@@ -5,7 +5,7 @@
  */
 #include "frontend/ratelimit.h"
 
-#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -56,33 +56,68 @@ bool rl_bucket_take(struct rl_bucket *b, uint64_t now_us)
 	}
 }
 
+/* A client's masked address: two words and the family. */
+struct rl_key {
+	uint64_t a, b;
+	uint64_t fam;
+};
+
 struct rl_slot {
-	uint8_t key[17]; /* family byte + masked address */
+	struct rl_key key;
 	uint64_t tat_ns; /* 0: empty */
 };
 
+/*
+ * A spinlock, not a mutex: the critical section is a probe of at most
+ * RL_PROBE slots, far shorter than a mutex's own bookkeeping. A waiter
+ * yields after a while in case the holder was preempted.
+ */
 struct rl_shard {
-	pthread_mutex_t lock;
+	_Atomic bool lock;
 	struct rl_slot *slots;
 	uint64_t evictions;
-	/* keep shards on separate cache lines: they are locked by different workers */
-	char pad[64 - sizeof(pthread_mutex_t) % 64];
-};
+} __attribute__((aligned(64))); /* shards are locked by different workers */
 
 struct rl_ip {
 	struct rl_ip_conf conf;
 	uint64_t interval_ns, tolerance_ns;
 	size_t slots_per_shard; /* power of two */
+	uint64_t mask4[2], mask6[2]; /* v4_mask / v6_mask over the address bytes */
 	struct rl_shard shards[RL_SHARDS];
 };
+
+static void shard_lock(struct rl_shard *sh)
+{
+	while (atomic_exchange_explicit(&sh->lock, true, memory_order_acquire)) {
+		for (unsigned i = 0; atomic_load_explicit(&sh->lock, memory_order_relaxed); i++)
+			if (i >= 100)
+				sched_yield();
+	}
+}
+
+static void shard_unlock(struct rl_shard *sh)
+{
+	atomic_store_explicit(&sh->lock, false, memory_order_release);
+}
+
+/* The mask of a prefix of bits over 16 address bytes, as two loaded words. */
+static void prefix_mask(uint64_t out[2], unsigned bits)
+{
+	uint8_t m[16] = { 0 };
+	for (unsigned i = 0; i < 16 && bits > 0; i++, bits = bits >= 8 ? bits - 8 : 0)
+		m[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+	memcpy(&out[0], m, 8);
+	memcpy(&out[1], m + 8, 8);
+}
 
 struct rl_ip *rl_ip_new(const struct rl_ip_conf *c)
 {
 	if (c->v4_mask > 32 || c->v6_mask > 128)
 		return NULL;
-	struct rl_ip *rl = calloc(1, sizeof(*rl));
+	struct rl_ip *rl = aligned_alloc(64, sizeof(*rl));
 	if (rl == NULL)
 		return NULL;
+	memset(rl, 0, sizeof(*rl));
 	rl->conf = *c;
 	if (rl->conf.burst == 0)
 		rl->conf.burst = c->qps;
@@ -96,8 +131,9 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c)
 	while (per * RL_SHARDS < rl->conf.max_entries)
 		per *= 2;
 	rl->slots_per_shard = per;
+	prefix_mask(rl->mask4, rl->conf.v4_mask);
+	prefix_mask(rl->mask6, rl->conf.v6_mask);
 	for (int i = 0; i < RL_SHARDS; i++) {
-		pthread_mutex_init(&rl->shards[i].lock, NULL);
 		/* calloc: pages of an idle table are never touched */
 		rl->shards[i].slots = calloc(per, sizeof(struct rl_slot));
 		if (rl->shards[i].slots == NULL) {
@@ -114,26 +150,27 @@ void rl_ip_free(struct rl_ip *rl)
 		return;
 	for (int i = 0; i < RL_SHARDS; i++) {
 		free(rl->shards[i].slots);
-		pthread_mutex_destroy(&rl->shards[i].lock);
 	}
 	free(rl);
 }
 
-/* Builds the masked key of addr and returns its hash (FNV-1a). */
-static uint32_t make_key(const struct rl_ip *rl, const struct dg_addr *a, uint8_t key[17])
+/* Builds the masked key of addr and returns its hash. */
+static uint32_t make_key(const struct rl_ip *rl, const struct dg_addr *a, struct rl_key *k)
 {
-	memset(key, 0, 17);
-	int bits = a->family == AF_INET ? rl->conf.v4_mask : rl->conf.v6_mask;
-	int bytes = a->family == AF_INET ? 4 : 16;
-	key[0] = a->family == AF_INET ? 4 : 6;
-	for (int i = 0; i < bytes && bits > 0; i++, bits -= 8)
-		key[1 + i] = bits >= 8 ? a->bytes[i] : (uint8_t)(a->bytes[i] & (0xff << (8 - bits)));
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 17; i++) {
-		h ^= key[i];
-		h *= 16777619u;
-	}
-	return h;
+	const uint64_t *m = a->family == AF_INET ? rl->mask4 : rl->mask6;
+	memcpy(&k->a, a->bytes, 8);
+	memcpy(&k->b, a->bytes + 8, 8);
+	k->a &= m[0];
+	k->b &= m[1];
+	k->fam = a->family;
+	uint64_t h = (k->a ^ k->fam << 56) * 0x9e3779b97f4a7c15ull;
+	h = (h ^ h >> 29 ^ k->b) * 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static bool key_eq(const struct rl_key *x, const struct rl_key *y)
+{
+	return x->a == y->a && x->b == y->b && x->fam == y->fam;
 }
 
 /*
@@ -142,12 +179,12 @@ static uint32_t make_key(const struct rl_ip *rl, const struct dg_addr *a, uint8_
  * active slot with the smallest TAT, which is evicted. Shard lock held.
  */
 static struct rl_slot *find_slot(struct rl_shard *sh, size_t nslots, uint32_t h,
-				 const uint8_t key[17], uint64_t now)
+				 const struct rl_key *key, uint64_t now)
 {
 	struct rl_slot *free_slot = NULL, *oldest = NULL;
 	for (size_t p = 0; p < RL_PROBE; p++) {
 		struct rl_slot *s = &sh->slots[(h + p) & (nslots - 1)];
-		if (s->tat_ns != 0 && memcmp(s->key, key, 17) == 0)
+		if (s->tat_ns != 0 && key_eq(&s->key, key))
 			return s;
 		if (s->tat_ns <= now) {
 			if (free_slot == NULL)
@@ -161,7 +198,7 @@ static struct rl_slot *find_slot(struct rl_shard *sh, size_t nslots, uint32_t h,
 		s = oldest;
 		sh->evictions++;
 	}
-	memcpy(s->key, key, 17);
+	s->key = *key;
 	s->tat_ns = 0;
 	return s;
 }
@@ -172,17 +209,17 @@ bool rl_ip_over(struct rl_ip *rl, const struct dg_addr *addr, uint64_t now_us)
 		return true;
 	if (addr->family != AF_INET && addr->family != AF_INET6)
 		return false;
-	uint8_t key[17];
-	uint32_t h = make_key(rl, addr, key);
+	struct rl_key key;
+	uint32_t h = make_key(rl, addr, &key);
 	struct rl_shard *sh = &rl->shards[(h >> 24) & (RL_SHARDS - 1)];
 	uint64_t now = now_us * 1000 + 1;
 
-	pthread_mutex_lock(&sh->lock);
-	struct rl_slot *s = find_slot(sh, rl->slots_per_shard, h, key, now);
+	shard_lock(sh);
+	struct rl_slot *s = find_slot(sh, rl->slots_per_shard, h, &key, now);
 	uint64_t next = gcra(s->tat_ns, now, rl->interval_ns, rl->tolerance_ns);
 	if (next != 0)
 		s->tat_ns = next;
-	pthread_mutex_unlock(&sh->lock);
+	shard_unlock(sh);
 	return next == 0;
 }
 
@@ -196,9 +233,9 @@ uint64_t rl_ip_evictions(const struct rl_ip *rl)
 	uint64_t n = 0;
 	for (int i = 0; i < RL_SHARDS; i++) {
 		struct rl_shard *sh = (struct rl_shard *)&rl->shards[i];
-		pthread_mutex_lock(&sh->lock);
+		shard_lock(sh);
 		n += sh->evictions;
-		pthread_mutex_unlock(&sh->lock);
+		shard_unlock(sh);
 	}
 	return n;
 }
