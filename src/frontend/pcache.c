@@ -8,19 +8,26 @@
  * against the stored qname, qtype, qclass, RD/CD/opcode, EDNS presence,
  * DO bit and transport, so a hash collision is counted and served as a miss.
  *
- * DESIGN: numberOfShards shards, each a chained hash table plus an LRU
- * list under one mutex; maxEntries is split evenly over the shards, and an
- * insert into a full shard evicts that shard's least recently used entry.
- * An entry is one allocation: the offsets of every TTL field of the
- * response (found by the one full parse at insertion), the lower-cased
- * qname, then the response bytes. A hit copies the bytes out and patches
- * the ID, the question name (the client's case, as dnsdist returns it) and
- * each TTL (minus the time spent in the cache) without parsing anything.
- * The lock is held for that copy only, never across I/O.
+ * DESIGN: numberOfShards shards, each a chained hash table under one
+ * spinlock; maxEntries is split evenly over the shards. Eviction is CLOCK
+ * (second chance) over the buckets: a hit only sets the entry's reference
+ * bit (no list to relink under the lock), and an insert into a full shard
+ * advances the shard's hand over the buckets, clearing reference bits,
+ * until it finds an entry not used since the hand last passed (or an
+ * expired one), which it evicts. An entry is one allocation: a 32-byte
+ * header, the offsets of every TTL field of the response (found by the one
+ * full parse at insertion), then the response bytes with the question name
+ * lower-cased: the name is not stored a second time, since a hit writes the
+ * client's spelling over it anyway, and a lookup compares the lower-cased
+ * query name (and the type and class) with the stored question itself. A
+ * hit copies the bytes out and patches the ID, the question name and each
+ * TTL (minus the time spent in the cache) without parsing anything. The
+ * lock is held for that copy only, never across I/O.
  */
 #include "frontend/pcache.h"
 
-#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -41,21 +48,23 @@
  */
 #define PC_QFLAGS (0x7800 | DG_FLAG_RD | DG_FLAG_CD)
 
+/* Entry flags. */
+#define PC_F_TCP 0x01
+#define PC_F_DO 0x02
+#define PC_F_OPT 0x04
+#define PC_F_REF 0x08 /* served since the CLOCK hand last passed */
+
 struct pc_entry {
 	struct pc_entry *hnext;       /* hash chain */
-	struct pc_entry *prev, *next; /* LRU list, most recent first */
-	uint64_t inserted_s;
-	uint32_t valid_s;             /* how long the entry may be served */
 	uint32_t key;
-	uint16_t qtype, qclass, qflags, len, nttl;
-	uint8_t qname_len;
-	bool tcp, do_bit, has_opt;
-	/* followed by: uint16_t ttl_off[nttl]; uint8_t qname_lc[qname_len];
-	 * uint8_t resp[len] (see entry_ttl_offs; not a flexible array member
-	 * so that a shard can embed an entry as its LRU sentinel) */
+	uint32_t inserted_s;          /* low 32 bits of the insertion time */
+	uint32_t valid_s;             /* how long the entry may be served */
+	uint16_t qflags, len, nttl;
+	uint8_t qname_len, flags;
+	/* followed by: uint16_t ttl_off[nttl]; uint8_t resp[len] */
 };
 
-_Static_assert(sizeof(struct pc_entry) % _Alignof(uint16_t) == 0, "TTL offsets stay aligned");
+_Static_assert(sizeof(struct pc_entry) == 32, "an entry header is 32 bytes");
 
 /* The TTL offsets stored right after the fixed part of an entry. */
 static uint16_t *entry_ttl_offs(struct pc_entry *e)
@@ -64,13 +73,13 @@ static uint16_t *entry_ttl_offs(struct pc_entry *e)
 }
 
 struct pc_shard {
-	pthread_mutex_t lock;
+	_Atomic bool lock;
+	size_t hand;     /* CLOCK: next bucket to look at when evicting */
 	struct pc_entry **buckets;
 	size_t nbuckets; /* power of two */
-	struct pc_entry lru; /* sentinel: lru.next is the most recent */
 	size_t count, max;
 	uint64_t hits, misses, inserts, collisions, evictions, expired;
-};
+} __attribute__((aligned(64))); /* one cache line per lock */
 
 struct pcache {
 	struct fe_cache_conf conf;
@@ -79,22 +88,37 @@ struct pcache {
 	struct pc_shard shards[];
 };
 
-static uint8_t *entry_qname(struct pc_entry *e)
+static uint8_t *entry_resp(struct pc_entry *e)
 {
 	return (uint8_t *)(entry_ttl_offs(e) + e->nttl);
 }
 
-static uint8_t *entry_resp(struct pc_entry *e)
+/*
+ * The critical sections are a hash probe and a copy of a few hundred bytes,
+ * so a spinlock costs a fraction of a mutex; a waiter yields the CPU after
+ * a while in case the holder was preempted.
+ */
+static void sh_lock(struct pc_shard *sh)
 {
-	return entry_qname(e) + e->qname_len;
+	while (atomic_exchange_explicit(&sh->lock, true, memory_order_acquire)) {
+		for (unsigned i = 0; atomic_load_explicit(&sh->lock, memory_order_relaxed); i++)
+			if (i >= 100)
+				sched_yield();
+	}
+}
+
+static void sh_unlock(struct pc_shard *sh)
+{
+	atomic_store_explicit(&sh->lock, false, memory_order_release);
 }
 
 struct pcache *pcache_new(const struct fe_cache_conf *cc)
 {
 	unsigned n = cc->shards ? cc->shards : 1;
-	struct pcache *pc = calloc(1, sizeof(*pc) + n * sizeof(struct pc_shard));
+	struct pcache *pc = aligned_alloc(64, sizeof(*pc) + n * sizeof(struct pc_shard));
 	if (pc == NULL)
 		return NULL;
+	memset(pc, 0, sizeof(*pc) + n * sizeof(struct pc_shard));
 	pc->conf = *cc;
 	pc->nshards = n;
 	if (getrandom(&pc->seed, sizeof(pc->seed), 0) != sizeof(pc->seed))
@@ -102,13 +126,11 @@ struct pcache *pcache_new(const struct fe_cache_conf *cc)
 	size_t per = (cc->max_entries + n - 1) / n;
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_shard *sh = &pc->shards[i];
-		pthread_mutex_init(&sh->lock, NULL);
 		sh->max = per ? per : 1;
 		sh->nbuckets = 16;
 		while (sh->nbuckets < sh->max && sh->nbuckets < (1u << 24))
 			sh->nbuckets *= 2;
 		sh->buckets = calloc(sh->nbuckets, sizeof(*sh->buckets));
-		sh->lru.next = sh->lru.prev = &sh->lru;
 		if (sh->buckets == NULL) {
 			pc->nshards = i + 1;
 			pcache_free(pc);
@@ -120,14 +142,15 @@ struct pcache *pcache_new(const struct fe_cache_conf *cc)
 
 static void shard_clear(struct pc_shard *sh)
 {
-	struct pc_entry *e = sh->lru.next;
-	while (e != &sh->lru) {
-		struct pc_entry *next = e->next;
-		free(e);
-		e = next;
+	for (size_t b = 0; b < sh->nbuckets; b++) {
+		struct pc_entry *e = sh->buckets[b];
+		while (e != NULL) {
+			struct pc_entry *next = e->hnext;
+			free(e);
+			e = next;
+		}
+		sh->buckets[b] = NULL;
 	}
-	sh->lru.next = sh->lru.prev = &sh->lru;
-	memset(sh->buckets, 0, sh->nbuckets * sizeof(*sh->buckets));
 	sh->count = 0;
 }
 
@@ -139,7 +162,6 @@ void pcache_free(struct pcache *pc)
 		if (pc->shards[i].buckets != NULL)
 			shard_clear(&pc->shards[i]);
 		free(pc->shards[i].buckets);
-		pthread_mutex_destroy(&pc->shards[i].lock);
 	}
 	free(pc);
 }
@@ -147,34 +169,51 @@ void pcache_free(struct pcache *pc)
 void pcache_clear(struct pcache *pc)
 {
 	for (unsigned i = 0; i < pc->nshards; i++) {
-		pthread_mutex_lock(&pc->shards[i].lock);
+		sh_lock(&pc->shards[i]);
 		shard_clear(&pc->shards[i]);
-		pthread_mutex_unlock(&pc->shards[i].lock);
+		sh_unlock(&pc->shards[i]);
 	}
 }
 
-/* FNV-1a, finished with murmur3's avalanche so that both the shard (low
- * bits) and the bucket (high bits) are well spread. */
-static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
+/*
+ * The key hash reads 8 bytes at a time (a multiply-rotate mix per word,
+ * murmur3's 64-bit finalizer at the end): a quarter of the work of a
+ * byte-wise hash over the header, the name and the OPT record.
+ */
+static inline uint64_t mix_word(uint64_t h, uint64_t v)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
+	h ^= v * 0x87c37b91114253d5ull;
+	h = (h << 31 | h >> 33) * 0x4cf5ad432745937full;
+	return h;
+}
+
+static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
+{
+	uint64_t v;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		h = mix_word(h, v);
+	}
+	if (n > 0) {
+		v = 0;
+		memcpy(&v, p, n);
+		h = mix_word(h, v ^ (uint64_t)n << 59); /* the length tells "a\0" from "a" */
 	}
 	return h;
 }
 
-static uint32_t fmix(uint32_t h)
+static uint32_t fmix64(uint64_t h)
 {
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 /* Hashes the OPT record at q->opt_off without its RDLENGTH and Cookie option. */
-static uint32_t hash_opt(uint32_t h, const struct fe_query *q, size_t *end)
+static uint64_t hash_opt(uint64_t h, const struct fe_query *q, size_t *end)
 {
 	const uint8_t *o = q->buf + q->opt_off;
 	h = hash_bytes(h, o, 9); /* owner, TYPE, CLASS (payload size), TTL (DO) */
@@ -195,8 +234,10 @@ static uint32_t hash_opt(uint32_t h, const struct fe_query *q, size_t *end)
 
 uint32_t pcache_key(const struct pcache *pc, const struct fe_query *q)
 {
-	uint32_t h = 2166136261u ^ pc->seed;
-	h = hash_bytes(h, q->buf + 2, DG_HDR_LEN - 2);
+	/* the header without its ID, and the transport, in one word pair */
+	uint64_t w0, w1 = (uint64_t)q->tcp << 32 | dg_get_u16(q->buf + 10);
+	memcpy(&w0, q->buf + 2, 8);
+	uint64_t h = mix_word(mix_word(pc->seed ^ 0x9e3779b97f4a7c15ull, w0), w1);
 	h = hash_bytes(h, q->q.qname_lc, q->q.qname_len);
 	/* qtype, qclass and whatever follows the question */
 	size_t from = q->q.end_off - 4;
@@ -208,8 +249,7 @@ uint32_t pcache_key(const struct pcache *pc, const struct fe_query *q)
 	}
 	if (from < q->len)
 		h = hash_bytes(h, q->buf + from, q->len - from);
-	uint8_t tcp = q->tcp;
-	return fmix(hash_bytes(h, &tcp, 1));
+	return fmix64(h);
 }
 
 static struct pc_shard *shard_of(struct pcache *pc, uint32_t key)
@@ -222,28 +262,13 @@ static struct pc_entry **bucket_of(struct pc_shard *sh, uint32_t key)
 	return &sh->buckets[(key >> 8 ^ key * 2654435761u) & (sh->nbuckets - 1)];
 }
 
-static void lru_unlink(struct pc_entry *e)
-{
-	e->prev->next = e->next;
-	e->next->prev = e->prev;
-}
-
-static void lru_push(struct pc_shard *sh, struct pc_entry *e)
-{
-	e->next = sh->lru.next;
-	e->prev = &sh->lru;
-	sh->lru.next->prev = e;
-	sh->lru.next = e;
-}
-
-/* Unlinks e from its chain and the LRU, and frees it. Lock held. */
+/* Unlinks e from its chain and frees it. Lock held. */
 static void entry_remove(struct pc_shard *sh, struct pc_entry *e)
 {
 	struct pc_entry **pp = bucket_of(sh, e->key);
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	lru_unlink(e);
 	free(e);
 	sh->count--;
 }
@@ -256,13 +281,29 @@ static struct pc_entry *find(struct pc_shard *sh, uint32_t key)
 	return e;
 }
 
+static bool is_expired(const struct pc_entry *e, uint64_t now_s)
+{
+	/* signed: a clock read before the insertion is age 0, not 2^32 */
+	int64_t age = (int32_t)((uint32_t)now_s - e->inserted_s);
+	return age >= (int64_t)e->valid_s;
+}
+
+static uint8_t query_flags(const struct fe_query *q)
+{
+	return (uint8_t)((q->tcp ? PC_F_TCP : 0) | (q->do_bit ? PC_F_DO : 0) |
+			 (q->has_opt ? PC_F_OPT : 0));
+}
+
+/* The stored question is the lower-cased query name, then type and class. */
 static bool entry_matches(struct pc_entry *e, const struct fe_query *q)
 {
-	return e->qtype == q->q.qtype && e->qclass == q->q.qclass &&
+	const uint8_t *qs = entry_resp(e) + DG_HDR_LEN;
+	return e->qname_len == q->q.qname_len &&
+	       (e->flags & ~PC_F_REF) == query_flags(q) &&
 	       e->qflags == (q->hdr.flags & PC_QFLAGS) &&
-	       e->tcp == q->tcp && e->do_bit == q->do_bit && e->has_opt == q->has_opt &&
-	       e->qname_len == q->q.qname_len &&
-	       memcmp(entry_qname(e), q->q.qname_lc, e->qname_len) == 0;
+	       dg_get_u16(qs + e->qname_len) == q->q.qtype &&
+	       dg_get_u16(qs + e->qname_len + 2) == q->q.qclass &&
+	       memcmp(qs, q->q.qname_lc, e->qname_len) == 0;
 }
 
 /* Copies e to out for q: client's ID and qname case, TTLs aged. Lock held. */
@@ -274,11 +315,14 @@ static void serve(const struct pcache *pc, struct pc_entry *e, const struct fe_q
 	memcpy(out + DG_HDR_LEN, q->q.qname, q->q.qname_len);
 	if (pc->conf.dont_age)
 		return;
-	uint64_t age = now_s > e->inserted_s ? now_s - e->inserted_s : 0;
+	int32_t age = (int32_t)((uint32_t)now_s - e->inserted_s);
+	if (age <= 0)
+		return;
+	const uint16_t *offs = entry_ttl_offs(e);
 	for (uint16_t i = 0; i < e->nttl; i++) {
-		uint8_t *p = out + entry_ttl_offs(e)[i];
+		uint8_t *p = out + offs[i];
 		uint32_t ttl = dg_get_u32(p);
-		dg_put_u32(p, ttl > age ? (uint32_t)(ttl - age) : 0);
+		dg_put_u32(p, ttl > (uint32_t)age ? ttl - (uint32_t)age : 0);
 	}
 }
 
@@ -290,14 +334,14 @@ int pcache_lookup(struct pcache *pc, uint32_t key, const struct fe_query *q, uin
 	struct pc_shard *sh = shard_of(pc, key);
 	int ret = DG_ENOTFOUND;
 
-	pthread_mutex_lock(&sh->lock);
+	sh_lock(sh);
 	struct pc_entry *e = find(sh, key);
 	if (e == NULL) {
 		sh->misses++;
 	} else if (!entry_matches(e, q)) {
 		sh->collisions++;
 		sh->misses++;
-	} else if (now_s >= e->inserted_s + e->valid_s) {
+	} else if (is_expired(e, now_s)) {
 		entry_remove(sh, e);
 		sh->expired++;
 		sh->misses++;
@@ -305,13 +349,42 @@ int pcache_lookup(struct pcache *pc, uint32_t key, const struct fe_query *q, uin
 		ret = DG_ESPACE;
 	} else {
 		serve(pc, e, q, out, now_s);
-		lru_unlink(e);
-		lru_push(sh, e);
+		e->flags |= PC_F_REF;
 		sh->hits++;
 		ret = e->len;
 	}
-	pthread_mutex_unlock(&sh->lock);
+	sh_unlock(sh);
 	return ret;
+}
+
+/*
+ * Makes room in a full shard (CLOCK): the hand walks the buckets; an
+ * expired entry goes at once, a referenced one loses its bit and stays,
+ * the first unreferenced one goes. Terminates: after one pass over every
+ * bucket no bit is left. Lock held, count > 0.
+ */
+static void evict_one(struct pc_shard *sh, uint64_t now_s)
+{
+	for (;;) {
+		struct pc_entry **pp = &sh->buckets[sh->hand];
+		for (struct pc_entry *e = *pp; e != NULL; e = *pp) {
+			bool old = is_expired(e, now_s);
+			if (!old && (e->flags & PC_F_REF)) {
+				e->flags &= (uint8_t)~PC_F_REF;
+				pp = &e->hnext;
+				continue;
+			}
+			*pp = e->hnext;
+			free(e);
+			sh->count--;
+			if (old)
+				sh->expired++;
+			else
+				sh->evictions++;
+			return;
+		}
+		sh->hand = (sh->hand + 1) & (sh->nbuckets - 1);
+	}
 }
 
 /*
@@ -370,28 +443,25 @@ static struct pc_entry *entry_build(const struct fe_query *q, const struct dg_pk
 	uint16_t nttl = 0;
 	for (uint16_t i = 0; i < p->rrcount; i++)
 		nttl += p->rr[i].type != DG_TYPE_OPT;
-	struct pc_entry *e = malloc(sizeof(*e) + nttl * sizeof(uint16_t) + q->q.qname_len + p->len);
+	struct pc_entry *e = malloc(sizeof(*e) + nttl * sizeof(uint16_t) + p->len);
 	if (e == NULL)
 		return NULL;
 	e->hnext = NULL;
-	e->inserted_s = now_s;
+	e->inserted_s = (uint32_t)now_s;
 	e->valid_s = valid;
 	e->key = key;
-	e->qtype = q->q.qtype;
-	e->qclass = q->q.qclass;
 	e->qflags = q->hdr.flags & PC_QFLAGS;
 	e->len = (uint16_t)p->len;
 	e->nttl = nttl;
 	e->qname_len = (uint8_t)q->q.qname_len;
-	e->tcp = q->tcp;
-	e->do_bit = q->do_bit;
-	e->has_opt = q->has_opt;
+	e->flags = query_flags(q);
 	nttl = 0;
 	for (uint16_t i = 0; i < p->rrcount; i++)
 		if (p->rr[i].type != DG_TYPE_OPT)
 			entry_ttl_offs(e)[nttl++] = p->rr[i].ttl_off;
-	memcpy(entry_qname(e), q->q.qname_lc, e->qname_len);
 	memcpy(entry_resp(e), p->wire, p->len);
+	/* check_response(): the question is the literal query name, same length */
+	memcpy(entry_resp(e) + DG_HDR_LEN, q->q.qname_lc, e->qname_len);
 	return e;
 }
 
@@ -420,21 +490,18 @@ int pcache_insert(struct pcache *pc, uint32_t key, const struct fe_query *q, con
 		return ret;
 
 	struct pc_shard *sh = shard_of(pc, key);
-	pthread_mutex_lock(&sh->lock);
+	sh_lock(sh);
 	struct pc_entry *old = find(sh, key);
 	if (old != NULL)
 		entry_remove(sh, old); /* newer answer (or a colliding query) wins */
-	if (sh->count >= sh->max) {
-		entry_remove(sh, sh->lru.prev);
-		sh->evictions++;
-	}
+	if (sh->count >= sh->max)
+		evict_one(sh, now_s);
 	struct pc_entry **b = bucket_of(sh, key);
 	e->hnext = *b;
 	*b = e;
-	lru_push(sh, e);
 	sh->count++;
 	sh->inserts++;
-	pthread_mutex_unlock(&sh->lock);
+	sh_unlock(sh);
 	return DG_OK;
 }
 
@@ -445,7 +512,7 @@ void pcache_get_stats(const struct pcache *pc, struct pcache_stats *st)
 	for (unsigned i = 0; i < pc->nshards; i++) {
 		/* the lock is runtime state, not part of the cache's value */
 		struct pc_shard *sh = (struct pc_shard *)&pc->shards[i];
-		pthread_mutex_lock(&sh->lock);
+		sh_lock(sh);
 		st->hits += sh->hits;
 		st->misses += sh->misses;
 		st->inserts += sh->inserts;
@@ -453,6 +520,6 @@ void pcache_get_stats(const struct pcache *pc, struct pcache_stats *st)
 		st->evictions += sh->evictions;
 		st->expired += sh->expired;
 		st->entries += sh->count;
-		pthread_mutex_unlock(&sh->lock);
+		sh_unlock(sh);
 	}
 }

@@ -2,7 +2,7 @@
  * Copyright (c) dnsgate contributors
  *
  * Packet cache: key distinctions, case handling, TTL ageing with explicit
- * time, expiry, what is not cached, LRU eviction, temporary failures.
+ * time, expiry, what is not cached, CLOCK eviction, temporary failures.
  */
 #include "tap.h"
 
@@ -295,9 +295,13 @@ static void test_lru(void)
 	pcache_get_stats(pc, &st);
 	is_int(4, (long long)st.entries, "entries bounded by maxEntries");
 	is_int(2, (long long)st.evictions, "two evictions");
+	/* CLOCK: the entry served since the inserts keeps its second chance;
+	 * two of those never served (n1..n4, in bucket order) make room. */
 	ok(pcache_lookup(pc, k[0], &q[0], out, sizeof(out), 1) > 0, "recently used n0 kept");
-	is_err(DG_ENOTFOUND, pcache_lookup(pc, k[1], &q[1], out, sizeof(out), 1), "LRU n1 evicted");
-	is_err(DG_ENOTFOUND, pcache_lookup(pc, k[2], &q[2], out, sizeof(out), 1), "LRU n2 evicted");
+	int gone = 0;
+	for (int i = 1; i <= 4; i++)
+		gone += pcache_lookup(pc, k[i], &q[i], out, sizeof(out), 1) == DG_ENOTFOUND;
+	is_int(2, gone, "two entries never served were evicted");
 	ok(pcache_lookup(pc, k[5], &q[5], out, sizeof(out), 1) > 0, "newest kept");
 	pcache_clear(pc);
 	pcache_get_stats(pc, &st);
