@@ -6,8 +6,6 @@
  */
 #include "frontend/route.h"
 
-#include <urcu.h>
-
 #include "frontend/pcache.h"
 #include "frontend/rings.h"
 #include "frontend/rules.h"
@@ -127,12 +125,27 @@ void route_fix_answer(struct fe_query *q)
 		q->len = (size_t)len;
 }
 
-/* dnsdist's order: pick the backend, add its ECS, then look in the cache
- * (whose key covers the ECS), and only then give up for want of a server. */
+/* True when a server of the pool adds ECS (useClientSubnet). */
+static bool pool_has_ecs(const struct pool_rt *prt)
+{
+	for (size_t i = 0; i < prt->n; i++)
+		if (prt->servers[i]->use_client_subnet)
+			return true;
+	return false;
+}
+
+/*
+ * dnsdist's order: pick the backend, add its ECS, then look in the cache
+ * (whose key covers the ECS), and only then give up for want of a server.
+ * When no server of the pool can add ECS, the backend cannot change the
+ * key, so it is picked only on a miss: a hit costs no policy run.
+ */
 static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 {
 	const struct pool_rt *prt = worker_pool(w, q->pool);
-	r->be = prt != NULL ? worker_select(w, prt, q) : NULL;
+	bool early = prt != NULL && q->use_ecs && pool_has_ecs(prt);
+	if (early)
+		r->be = worker_select(w, prt, q);
 	if (r->be != NULL && r->be->use_client_subnet && q->use_ecs) {
 		int ret = add_ecs(w->conf, q);
 		if (ret < 0) {
@@ -145,6 +158,8 @@ static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 		r->kind = ROUTE_ANSWER;
 		return;
 	}
+	if (!early && prt != NULL)
+		r->be = worker_select(w, prt, q);
 	if (r->be == NULL) {
 		r->kind = route_no_server(w, q);
 		return;
@@ -169,20 +184,6 @@ static void route_decide(struct worker *w, struct fe_query *q, struct route *r)
 	}
 }
 
-/*
- * The ACL the daemon published (the console may replace it at any time:
- * RCU, see fe_conf_publish_acl); the configuration's own copy before that
- * (tests and fuzzers that run the query path without a daemon).
- */
-static bool acl_allows(const struct fe_conf *conf, const struct dg_addr *addr)
-{
-	rcu_read_lock();
-	const struct dg_nmg *acl = rcu_dereference(conf->acl_live);
-	bool ok = dg_nmg_match(acl != NULL ? acl : &conf->acl, addr, NULL);
-	rcu_read_unlock();
-	return ok;
-}
-
 void route_query(struct worker *w, struct fe_query *q, struct route *r)
 {
 	const struct fe_conf *conf = w->conf;
@@ -195,7 +196,7 @@ void route_query(struct worker *w, struct fe_query *q, struct route *r)
 	if (q->tcp)
 		STAT_INC(w->stats.tcp_queries);
 	if (dg_addr_from_sockaddr(&q->client_addr, &q->client.sa) < 0 ||
-	    !acl_allows(conf, &q->client_addr)) {
+	    !dg_nmg_match(&conf->acl, &q->client_addr, NULL)) {
 		stats_drop(&w->stats, FE_DROP_ACL, 0);
 		return;
 	}

@@ -94,8 +94,10 @@ static void handle_query(struct worker *w, struct udp_sock *us, unsigned i)
 	q.buf = w->rxiov[i].iov_base;
 	q.len = w->rx[i].msg_len;
 	q.cap = W_BUFSZ;
-	udp_addr_unpack(&q.client, &w->rxaddr[i]);
-	q.local = l->addr;
+	/* Only the sockaddr_in6-sized head of these unions is ever read (by
+	 * family), so copy that, not a whole sockaddr_storage, per datagram. */
+	q.client.in6 = w->rxaddr[i].in6;
+	q.local.in6 = l->addr.in6;
 	q.ifindex = 0;
 	if (us->wildcard)
 		read_pktinfo(&w->rx[i].msg_hdr, &q.local, &q.ifindex);
@@ -106,8 +108,8 @@ static void handle_query(struct worker *w, struct udp_sock *us, unsigned i)
 	route_query(w, &q, &r);
 	if (r.kind == ROUTE_ANSWER) {
 		union idt_addr client, local;
-		udp_addr_pack(&client, &q.client);
-		udp_addr_pack(&local, &q.local);
+		client.in6 = q.client.in6;
+		local.in6 = q.local.in6;
 		udp_queue(w, us->index, q.buf, q.len, &client, &local, q.ifindex);
 	} else if (r.kind == ROUTE_FORWARD) {
 		if (r.be->tcp_only)
@@ -122,15 +124,16 @@ void udp_on_readable(struct worker *w, struct wev *ev, uint32_t events)
 {
 	struct udp_sock *us = (struct udp_sock *)ev;
 	(void)events;
+	/* Field by field: recvmmsg reads no other field and writes only the
+	 * lengths and msg_flags, so nothing else needs clearing per batch. */
 	for (unsigned i = 0; i < W_BATCH; i++) {
-		w->rx[i].msg_hdr = (struct msghdr){
-			.msg_name = &w->rxaddr[i],
-			.msg_namelen = sizeof(w->rxaddr[i]),
-			.msg_iov = &w->rxiov[i],
-			.msg_iovlen = 1,
-			.msg_control = us->wildcard ? w->rxctl[i].buf : NULL,
-			.msg_controllen = us->wildcard ? sizeof(w->rxctl[i].buf) : 0,
-		};
+		struct msghdr *mh = &w->rx[i].msg_hdr;
+		mh->msg_name = &w->rxaddr[i];
+		mh->msg_namelen = sizeof(w->rxaddr[i]);
+		mh->msg_iov = &w->rxiov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = us->wildcard ? w->rxctl[i].buf : NULL;
+		mh->msg_controllen = us->wildcard ? sizeof(w->rxctl[i].buf) : 0;
 	}
 	int n = recvmmsg(ev->fd, w->rx, W_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {

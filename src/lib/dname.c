@@ -300,9 +300,31 @@ void dg_dname_tolower(uint8_t *name)
 		name[i] = lower[name[i]];
 }
 
+/*
+ * Eight bytes at a time (SWAR): a byte gets 0x20 when it is ASCII and
+ * within 'A'..'Z'. The 7-bit sums cannot carry into the next byte, and a
+ * wire name's length octets (at most 63) are never upper-case letters.
+ */
+static inline uint64_t lower8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t low7 = v & 0x7f * ones;
+	uint64_t ge_a = low7 + (0x80 - 'A') * ones;     /* bit 7 set: >= 'A' */
+	uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones; /* bit 7 set: > 'Z' */
+	uint64_t upper = (ge_a ^ gt_z) & ~v & 0x80 * ones;
+	return v | upper >> 2;
+}
+
 void dg_dname_copy_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v;
+		memcpy(&v, src + i, 8);
+		v = lower8(v);
+		memcpy(dst + i, &v, 8);
+	}
+	for (; i < len; i++)
 		dst[i] = lower[src[i]];
 }
 

@@ -136,6 +136,21 @@ static void test_wire_helpers(void)
 	dg_dname_copy_lower(n, (const uint8_t *)"\3ABC\1z", 7);
 	is_bytes("\3abc\1z", 7, n, 7, "copy_lower");
 
+	/* The 8-bytes-at-a-time path: every byte value, at every offset of a
+	 * word, lower-cased exactly as ASCII (RFC 4343) and nothing else. */
+	uint8_t src[256 + 8], dst[256 + 8], want[256 + 8];
+	int nbad = 0;
+	for (int shift = 0; shift < 8; shift++) {
+		for (int i = 0; i < 256 + 8; i++) {
+			src[i] = (uint8_t)(i + shift * 37);
+			want[i] = src[i] >= 'A' && src[i] <= 'Z' ? (uint8_t)(src[i] + 32) : src[i];
+		}
+		size_t len = 256 + (size_t)shift;
+		dg_dname_copy_lower(dst, src, len);
+		nbad += memcmp(dst, want, len) != 0;
+	}
+	is_int(0, nbad, "copy_lower: all 256 byte values, all word offsets");
+
 	is_int(17, dg_dname_check(www, sizeof(www)), "check: valid name");
 	is_err(DG_ENAME_TRUNC, dg_dname_check(www, 16), "check: missing root");
 	is_err(DG_EPTR_NOTALLOWED, dg_dname_check((const uint8_t *)"\1a\300\0", 4),
