@@ -6,6 +6,8 @@
  */
 #include "frontend/route.h"
 
+#include <urcu.h>
+
 #include "frontend/pcache.h"
 #include "frontend/rings.h"
 #include "frontend/rules.h"
@@ -184,6 +186,20 @@ static void route_decide(struct worker *w, struct fe_query *q, struct route *r)
 	}
 }
 
+/*
+ * The ACL the daemon published (the console may replace it at any time:
+ * RCU, see fe_conf_publish_acl); the configuration's own copy before that
+ * (tests and fuzzers that run the query path without a daemon).
+ */
+static bool acl_allows(const struct fe_conf *conf, const struct dg_addr *addr)
+{
+	rcu_read_lock();
+	const struct dg_nmg *acl = rcu_dereference(conf->acl_live);
+	bool ok = dg_nmg_match(acl != NULL ? acl : &conf->acl, addr, NULL);
+	rcu_read_unlock();
+	return ok;
+}
+
 void route_query(struct worker *w, struct fe_query *q, struct route *r)
 {
 	const struct fe_conf *conf = w->conf;
@@ -196,7 +212,7 @@ void route_query(struct worker *w, struct fe_query *q, struct route *r)
 	if (q->tcp)
 		STAT_INC(w->stats.tcp_queries);
 	if (dg_addr_from_sockaddr(&q->client_addr, &q->client.sa) < 0 ||
-	    !dg_nmg_match(&conf->acl, &q->client_addr, NULL)) {
+	    !acl_allows(conf, &q->client_addr)) {
 		stats_drop(&w->stats, FE_DROP_ACL, 0);
 		return;
 	}
