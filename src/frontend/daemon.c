@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "frontend/conf.h"
+#include "frontend/dynblock.h"
+#include "frontend/dynctl.h"
 #include "frontend/health.h"
 #include "frontend/luart.h"
 #include "frontend/policy.h"
@@ -45,6 +47,7 @@ struct daemon {
 	struct web *web;            /* NULL without webserver() */
 	pthread_t ctl;
 	bool ctl_started;
+	struct dynctl *dynctl;      /* dynamic blocks' once-a-second round */
 	_Atomic bool ctl_stop;
 };
 
@@ -184,6 +187,7 @@ static void *control_main(void *arg)
 		int n = epoll_wait(hfd, &ev, 1, ms);
 		(void)n;
 		health_process(d->health, dg_clock_now_us());
+		dynctl_tick(d->dynctl, dg_clock_now_us());
 	}
 	return NULL;
 }
@@ -269,16 +273,32 @@ static void shutdown_all(struct daemon *d)
 	d->conf->rings = NULL;
 	luart_free(d->conf->luart);
 	d->conf->luart = NULL;
+	dynctl_free(d->dynctl);
+	d->dynctl = NULL;
+	dynblock_free(d->conf->dynblocks);
+	d->conf->dynblocks = NULL;
 }
 
-/* One Lua state per worker when the file made Lua functions (luart.h). */
+/*
+ * One Lua state per worker when the file made Lua functions (luart.h), the
+ * dynamic block table, and the control thread's Lua state (dynctl.h).
+ */
 static int start_lua(struct daemon *d)
 {
 	char err[1024];
-	if (d->conf->lua_fns == 0)
-		return DG_OK;
-	d->conf->luart = luart_new(d->conf, d->nworkers, err, sizeof(err));
-	if (d->conf->luart == NULL) {
+	d->conf->dynblocks = dynblock_new(d->nworkers);
+	if (d->conf->dynblocks == NULL)
+		return DG_ENOMEM;
+	if (d->conf->lua_fns > 0) {
+		d->conf->luart = luart_new(d->conf, d->nworkers, err, sizeof(err));
+		if (d->conf->luart == NULL) {
+			dg_log(LOG_ERR, "daemon", "%s", err);
+			return DG_ECONFIG;
+		}
+	}
+	/* maintenance() and dynamic block groups: the control thread's state */
+	d->dynctl = dynctl_new(d->conf, err, sizeof(err));
+	if (d->dynctl == NULL) {
 		dg_log(LOG_ERR, "daemon", "%s", err);
 		return DG_ECONFIG;
 	}

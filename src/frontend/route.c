@@ -8,6 +8,7 @@
 
 #include <urcu.h>
 
+#include "frontend/dynblock.h"
 #include "frontend/pcache.h"
 #include "frontend/rings.h"
 #include "frontend/rules.h"
@@ -142,6 +143,15 @@ static bool pool_has_ecs(const struct pool_rt *prt)
  * When no server of the pool can add ECS, the backend cannot change the
  * key, so it is picked only on a miss: a hit costs no policy run.
  */
+/* addCacheHitResponseAction / addSelfAnsweredResponseAction on an answer. */
+static enum route_kind answer_rules(struct worker *w, struct fe_query *q, bool cache_hit)
+{
+	if (rules_eval_answer(w->conf, q, cache_hit) == FE_V_ANSWER)
+		return ROUTE_ANSWER;
+	stats_drop(&w->stats, FE_DROP_RESP_RULE, 0);
+	return ROUTE_DROP;
+}
+
 static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 {
 	const struct pool_rt *prt = worker_pool(w, q->pool);
@@ -157,7 +167,7 @@ static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 		}
 	}
 	if (q->pool != NULL && q->pool->cache != NULL && !q->skip_cache && cache_hit(w, q, r)) {
-		r->kind = ROUTE_ANSWER;
+		r->kind = answer_rules(w, q, true);
 		return;
 	}
 	if (!early && prt != NULL)
@@ -178,7 +188,7 @@ static void route_decide(struct worker *w, struct fe_query *q, struct route *r)
 		return;
 	case FE_V_ANSWER:
 		STAT_INC(w->stats.self_answers);
-		r->kind = ROUTE_ANSWER;
+		r->kind = answer_rules(w, q, false);
 		return;
 	case FE_V_FORWARD:
 		route_forward(w, q, r);
@@ -198,6 +208,44 @@ static bool acl_allows(const struct fe_conf *conf, const struct dg_addr *addr)
 	bool ok = dg_nmg_match(acl != NULL ? acl : &conf->acl, addr, NULL);
 	rcu_read_unlock();
 	return ok;
+}
+
+/*
+ * Dynamic blocks come right after the ACL and before the rules, as in
+ * dnsdist. True when a block decided what happens to q.
+ */
+static bool route_dynblock(struct worker *w, struct fe_query *q, struct route *r)
+{
+	const struct fe_conf *conf = w->conf;
+	int ret;
+	switch (dynblock_check(conf->dynblocks, w->index, &q->client_addr,
+			       (enum dyn_action)conf->dynblock_action)) {
+	case DYN_ACT_DEFAULT:
+	case DYN_ACT_NOOP:
+		return false;
+	case DYN_ACT_REFUSED:
+		ret = query_respond_rcode(q, conf, 5);
+		break;
+	case DYN_ACT_NXDOMAIN:
+		ret = query_respond_rcode(q, conf, 3);
+		break;
+	case DYN_ACT_TRUNCATE:
+		if (q->tcp)
+			return false; /* dnsdist: truncation only makes sense over UDP */
+		ret = query_respond_tc(q, conf);
+		break;
+	case DYN_ACT_DROP:
+	default:
+		stats_drop(&w->stats, FE_DROP_DYNBLOCK, 0);
+		return true;
+	}
+	if (ret < 0) {
+		stats_drop(&w->stats, FE_DROP_DYNBLOCK, 0);
+		return true;
+	}
+	STAT_INC(w->stats.self_answers);
+	r->kind = ROUTE_ANSWER;
+	return true;
 }
 
 void route_query(struct worker *w, struct fe_query *q, struct route *r)
@@ -226,7 +274,8 @@ void route_query(struct worker *w, struct fe_query *q, struct route *r)
 	/* dnsdist records a query before its rules, so blocked and dropped
 	 * clients stay visible to dynamic blocks and grepq. */
 	rings_add_query(conf->rings, w->index, q);
-	route_decide(w, q, r);
+	if (!route_dynblock(w, q, r))
+		route_decide(w, q, r);
 	if (r->kind == ROUTE_ANSWER && q->len >= DG_HDR_LEN)
 		rings_add_response(conf->rings, w->index, q, q->buf[3] & 0x0f, q->len, 0, -1);
 }

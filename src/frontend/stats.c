@@ -25,6 +25,7 @@ static const char *const drop_names[FE_DROP_COUNT] = {
 	[FE_DROP_TCP_LIMIT] = "tcp-limit",
 	[FE_DROP_TCP_TIMEOUT] = "tcp-timeout",
 	[FE_DROP_TCP_BADFRAME] = "tcp-bad-frame",
+	[FE_DROP_DYNBLOCK] = "dyn-blocked",
 };
 
 const uint32_t fe_lat_bounds_us[FE_LAT_BUCKETS - 1] = {

@@ -34,6 +34,7 @@ enum fe_drop {
 	FE_DROP_TCP_LIMIT,     /* TCP connection refused by a limit */
 	FE_DROP_TCP_TIMEOUT,   /* TCP client too slow (setTCPRecvTimeout) */
 	FE_DROP_TCP_BADFRAME,  /* TCP frame shorter than a header, or garbage */
+	FE_DROP_DYNBLOCK,      /* client under a dynamic block (dynblock.h) */
 	FE_DROP_COUNT
 };
 

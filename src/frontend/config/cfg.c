@@ -265,6 +265,8 @@ static void cfg_setup(lua_State *L, struct fe_conf *conf)
 	cfg_register(L, cfg_rules_fns);
 	cfg_register(L, cfg_inspect_fns);
 	cfg_register(L, cfg_luaact_fns);
+	cfg_register(L, cfg_dynblock_fns);
+	cfg_register(L, cfg_rules_ext_fns);
 	cfg_servers_init(L);
 	cfg_misc_init(L);
 	luart_init_lua(L);

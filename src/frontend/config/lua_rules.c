@@ -672,6 +672,34 @@ static int add_action(lua_State *L, bool response, const char *func)
 }
 
 static int l_addAction(lua_State *L) { return add_action(L, false, "addAction"); }
+
+/* addCacheHitResponseAction / addSelfAnsweredResponseAction(rule, action [, options]) */
+static int add_answer_action(lua_State *L, bool hit, const char *func)
+{
+	struct fe_conf *conf = cfg_conf(L);
+	struct fe_rule_entry e;
+	memset(&e, 0, sizeof(e));
+	entry_opts(L, 3, &e, func);
+	luaL_checkany(L, 1);
+	struct action *a = lr_check_action(L, 2, func, true);
+	e.rule = check_rule(L, 1, func); /* last: nothing can fail after the reference */
+	e.action = action_ref(a);
+	if (hit)
+		append_entry(L, &conf->hit_rules, &conf->nhit_rules, &e, func);
+	else
+		append_entry(L, &conf->self_rules, &conf->nself_rules, &e, func);
+	return 0;
+}
+
+static int l_addCacheHitResponseAction(lua_State *L)
+{
+	return add_answer_action(L, true, "addCacheHitResponseAction");
+}
+
+static int l_addSelfAnsweredResponseAction(lua_State *L)
+{
+	return add_answer_action(L, false, "addSelfAnsweredResponseAction");
+}
 static int l_addResponseAction(lua_State *L)
 {
 	return add_action(L, true, "addResponseAction");
@@ -926,6 +954,8 @@ const struct cfg_fn cfg_rules_fns[] = {
 	/* rule lists */
 	{ "addAction", l_addAction },
 	{ "addResponseAction", l_addResponseAction },
+	{ "addCacheHitResponseAction", l_addCacheHitResponseAction },
+	{ "addSelfAnsweredResponseAction", l_addSelfAnsweredResponseAction },
 	{ "showRules", l_showRules },
 	{ "showResponseRules", l_showResponseRules },
 	{ "rmRule", l_rmRule },
