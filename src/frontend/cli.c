@@ -14,7 +14,7 @@
 #include "lib/err.h"
 #include "lib/sockaddr.h"
 
-enum { OPT_CHECK_CONFIG = 256, OPT_SUPERVISED, OPT_DISABLE_SYSLOG };
+enum { OPT_CHECK_CONFIG = 256, OPT_SUPERVISED, OPT_DISABLE_SYSLOG, OPT_LIST_FUNCTIONS };
 
 static const struct option cli_long[] = {
 	{ "config", required_argument, NULL, 'C' },
@@ -28,6 +28,10 @@ static const struct option cli_long[] = {
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ "supervised", no_argument, NULL, OPT_SUPERVISED },
 	{ "disable-syslog", no_argument, NULL, OPT_DISABLE_SYSLOG },
+	{ "client", no_argument, NULL, 'c' },
+	{ "execute", required_argument, NULL, 'e' },
+	{ "setkey", required_argument, NULL, 'k' },
+	{ "list-functions", no_argument, NULL, OPT_LIST_FUNCTIONS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,6 +50,10 @@ static int cli_option(struct cli *cli, int c, char *arg)
 	case OPT_CHECK_CONFIG: cli->check_config = true; break;
 	case OPT_SUPERVISED: cli->supervised = true; break;
 	case OPT_DISABLE_SYSLOG: cli->disable_syslog = true; break;
+	case 'c': cli->client = true; break;
+	case 'e': cli->execute = arg; cli->client = true; break; /* as dnsdist: -e implies -c */
+	case 'k': cli->setkey = arg; break;
+	case OPT_LIST_FUNCTIONS: cli->list_functions = true; break;
 	default: return DG_EINVAL;
 	}
 	return 0;
@@ -64,7 +72,7 @@ int cli_parse(struct cli *cli, int argc, char **argv, char *err, size_t errsz)
 		return DG_ENOMEM;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":C:l:a:u:g:vhV", cli_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":C:l:a:u:g:vhVce:k:", cli_long, NULL)) != -1) {
 		if (c == ':') {
 			snprintf(err, errsz, "option %s needs an argument", argv[optind - 1]);
 			return DG_EINVAL;
@@ -173,6 +181,11 @@ void cli_usage(FILE *out)
 	      "      --check-config    validate the configuration and exit (0 if OK)\n"
 	      "      --supervised      run under a supervisor (no console)\n"
 	      "      --disable-syslog  log to stderr only (dnsgate always does in the foreground)\n"
+	      "  -c, --client [ADDR]   be a console client: connect to controlSocket() of the\n"
+	      "                        configuration (-C), or to ADDR (default 127.0.0.1:5199)\n"
+	      "  -e, --execute CMD     with -c: run CMD on the console and exit\n"
+	      "  -k, --setkey KEY      with -c: the console key (instead of the file's setKey())\n"
+	      "      --list-functions  print every Lua function dnsgate supports, and exit\n"
 	      "  -u, --uid USER        user to run as after binding (name or number)\n"
 	      "  -g, --gid GROUP       group to run as after binding (default: USER's group)\n"
 	      "  -v, --verbose         log debug messages\n"

@@ -4,7 +4,10 @@
  * dnsgate's command line, which is dnsdist's: -C/--config, -l/--local
  * (repeatable), -a/--acl (repeatable), --check-config, --supervised,
  * --disable-syslog, -v/--verbose, -u/--uid, -g/--gid, -h/--help,
- * -V/--version, and backend addresses as arguments, so that
+ * -V/--version, -c/--client with -e/--execute and -k/--setkey (the console
+ * client: then the one positional argument, if any, is the console
+ * address), dnsgate's --list-functions, and backend addresses as
+ * arguments, so that
  * `dnsgate -l 127.0.0.1:5300 127.0.0.1:53` runs with no file at all.
  *
  * The options combine with the file as in dnsdist: -a replaces the default
@@ -34,7 +37,11 @@ struct cli {
 	const char **backends;     /* positional arguments */
 	int nbackends;
 	const char *uid, *gid;     /* -u, -g */
+	const char *execute;       /* -e: console command to run (client mode) */
+	const char *setkey;        /* -k: console key (client mode) */
 	bool check_config, supervised, disable_syslog, verbose, help, version;
+	bool client;               /* -c: be a console client, not a server */
+	bool list_functions;       /* --list-functions: print the Lua API and exit */
 };
 
 /**

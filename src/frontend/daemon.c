@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "frontend/conf.h"
+#include "frontend/console.h"
 #include "frontend/dynblock.h"
 #include "frontend/dynctl.h"
 #include "frontend/health.h"
@@ -45,6 +46,7 @@ struct daemon {
 	int npools;
 	struct health *health;
 	struct web *web;            /* NULL without webserver() */
+	struct console *console;    /* NULL without controlSocket() */
 	pthread_t ctl;
 	bool ctl_started;
 	struct dynctl *dynctl;      /* dynamic blocks' once-a-second round */
@@ -252,7 +254,10 @@ static unsigned worker_count(const struct fe_conf *conf)
 
 static void shutdown_all(struct daemon *d)
 {
-	web_stop(d->web); /* it reads the workers' counters: stop it first */
+	/* the console and the web server read the workers' counters: stop them first */
+	console_stop(d->console);
+	d->console = NULL;
+	web_stop(d->web);
 	d->web = NULL;
 	/* workers is NULL when binding failed before they were allocated. */
 	for (unsigned k = 0; d->workers != NULL && k < d->nworkers; k++)
@@ -325,6 +330,8 @@ int daemon_run(struct fe_conf *conf)
 	int ret = check_listeners(&d);
 	if (ret == DG_OK)
 		ret = build_pools(&d);
+	if (ret == DG_OK) /* workers read the ACL through RCU; the console republishes it */
+		ret = fe_conf_publish_acl(conf);
 	if (ret == DG_OK) {
 		conf->rings = rings_new(d.nworkers, conf->ring_size ? conf->ring_size : RINGS_DEFAULT_SIZE);
 		ret = conf->rings ? DG_OK : DG_ENOMEM;
@@ -344,6 +351,10 @@ int daemon_run(struct fe_conf *conf)
 	if (ret == DG_OK && conf->webserver_addr != NULL) {
 		struct web_src src = { conf, d.workers, d.nworkers, NULL };
 		ret = web_start(&d.web, &src);
+	}
+	if (ret == DG_OK && conf->console_addr != NULL) {
+		struct console_src csrc = { conf, d.workers, d.nworkers, dg_clock_now_us() };
+		ret = console_start(&d.console, &csrc);
 	}
 	if (ret == DG_OK) {
 		log_start(&d);

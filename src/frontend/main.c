@@ -9,6 +9,8 @@
 
 #include "frontend/cli.h"
 #include "frontend/conf.h"
+#include "frontend/console.h"
+#include "frontend/console_client.h"
 #include "frontend/config/cfg.h"
 #include "frontend/daemon.h"
 #include "lib/log.h"
@@ -38,12 +40,25 @@ fail:
 	return NULL;
 }
 
-/* The operations issue adds the console and the web server; say so, once. */
-static void main_note_unserved(const struct fe_conf *conf)
+/*
+ * `dnsgate -c`: the console client. The address is the positional
+ * argument, else the file's controlSocket(); the key -k, else the file's
+ * setKey() (the file is read in client mode: console_client.h).
+ */
+static int main_client(const struct cli *cli)
 {
-	if (conf->console_addr)
-		dg_log(LOG_NOTICE, "config", "controlSocket(\"%s\") recorded; the console is not "
-		       "served by this version of dnsgate", conf->console_addr);
+	struct cc_target t = { .addr = "127.0.0.1:5199" };
+	char err[1024] = "";
+	const char *file = cli->config ? cli->config : CLI_DEFAULT_CONFIG;
+	if (cc_read_config(file, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dnsgate: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (cli->nbackends > 0)
+		snprintf(t.addr, sizeof(t.addr), "%s", cli->backends[0]);
+	if (cli->setkey)
+		snprintf(t.key, sizeof(t.key), "%s", cli->setkey);
+	return cc_run(&t, cli->execute) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
@@ -66,6 +81,14 @@ int main(int argc, char **argv)
 		status = EXIT_SUCCESS;
 		goto out;
 	}
+	if (cli.list_functions) {
+		status = cfg_list_functions(stdout, console_fns) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+		goto out;
+	}
+	if (cli.client) {
+		status = main_client(&cli);
+		goto out;
+	}
 	/* Foreground: stderr, which a supervisor (systemd) collects as well. */
 	dg_log_open("dnsgate", false, cli.verbose ? LOG_DEBUG : LOG_INFO);
 	struct fe_conf *conf = main_load(&cli, &file);
@@ -76,7 +99,6 @@ int main(int argc, char **argv)
 		printf("Configuration '%s' OK!\n", file ? file : "(command line)");
 		status = EXIT_SUCCESS;
 	} else {
-		main_note_unserved(conf);
 		status = daemon_run(conf) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	fe_conf_free(conf);

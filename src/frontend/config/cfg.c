@@ -585,3 +585,53 @@ lua_State *cfg_console_state(struct fe_conf *conf)
 	lua_pushcfunction(L, cfg_msgh);
 	return L;
 }
+
+static int cfg_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* True when the global name exists in a state with only Lua's libraries. */
+static bool cfg_is_lua_builtin(lua_State *plain, const char *name)
+{
+	bool yes = lua_getglobal(plain, name) != LUA_TNIL;
+	lua_pop(plain, 1);
+	return yes;
+}
+
+int cfg_list_functions(FILE *out, const struct cfg_fn *extra)
+{
+	struct fe_conf *conf = fe_conf_new();
+	lua_State *L = luaL_newstate(), *plain = luaL_newstate();
+	size_t n = 0, cap = 1024;
+	const char **names = calloc(cap, sizeof(*names));
+	int ret = DG_ENOMEM;
+	if (L == NULL || plain == NULL || names == NULL)
+		goto out;
+	luaL_openlibs(plain);
+	cfg_setup(L, conf);
+	lua_pushglobaltable(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2) && n + 1 < cap) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (k && lua_isfunction(L, -1) && lua_tocfunction(L, -1) != cfg_unsupported &&
+		    !cfg_is_lua_builtin(plain, k))
+			names[n++] = k; /* the key stays in the table: the string lives on */
+		lua_pop(L, 1);
+	}
+	for (; extra && extra->name && n + 1 < cap; extra++)
+		names[n++] = extra->name;
+	qsort(names, n, sizeof(*names), cfg_cmp_name);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			fprintf(out, "%s\n", names[i]);
+	ret = (int)n;
+out:
+	free(names);
+	if (L)
+		lua_close(L);
+	if (plain)
+		lua_close(plain);
+	fe_conf_free(conf);
+	return ret;
+}

@@ -192,3 +192,15 @@ void cfg_print(struct lua_State *L, const char *text, size_t len);
  * Caller closes it with lua_close().
  */
 struct lua_State *cfg_console_state(struct fe_conf *conf);
+
+/**
+ * Writes to out, one per line and sorted, every global function of the
+ * configuration API (every family's functions and setters; neither the
+ * dnsdist functions dnsgate refuses as "not supported" nor Lua's own
+ * library), together with the names in extra (NULL-terminated rows, may
+ * be NULL: the console's commands). `dnsgate --list-functions` prints it
+ * and the dnsgate.conf(5) test compares the man page with it, so the page
+ * cannot drift from the code.
+ * @retval number of names written, DG_ENOMEM.
+ */
+DG_MUSTCHECK int cfg_list_functions(FILE *out, const struct cfg_fn *extra);

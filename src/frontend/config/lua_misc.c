@@ -173,14 +173,69 @@ static int m_makeKey(lua_State *L)
 		close(fd);
 	if (n != (ssize_t)sizeof(key) || dg_base64_encode(key, sizeof(key), text, sizeof(text)) < 0)
 		return cfg_error(L, "makeKey: cannot read 32 random bytes from /dev/urandom");
-	printf("setKey(\"%s\")\n", text);
-	fflush(stdout);
+	char line[DG_BASE64_LEN(sizeof(key)) + 16];
+	int len = snprintf(line, sizeof(line), "setKey(\"%s\")", text);
+	cfg_print(L, line, (size_t)len); /* to the client when typed on the console */
 	return 0;
 }
 
-static int m_consoleACL(lua_State *L)
+/* Adds one netmask to the console ACL, or raises an error naming it. */
+static void console_acl_add(lua_State *L, struct dg_nmg *g, const char *func, const char *text)
 {
-	luaL_checkany(L, 1); /* validated when the console exists; accepted for now */
+	int ret = dg_nmg_add_str(g, text);
+	if (ret < 0)
+		cfg_error(L, "%s: '%s': %s", func, text, dg_strerror(ret));
+}
+
+/* setConsoleACL("nm") or setConsoleACL({"nm", ...}): replaces the console ACL. */
+static int m_setConsoleACL(lua_State *L)
+{
+	struct dg_nmg fresh;
+	dg_nmg_init(&fresh);
+	if (lua_type(L, 1) == LUA_TTABLE) {
+		for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, 1); i++) {
+			lua_rawgeti(L, 1, i);
+			const char *text = lua_tostring(L, -1);
+			if (text == NULL || dg_nmg_add_str(&fresh, text) < 0) {
+				dg_nmg_clear(&fresh);
+				return cfg_error(L, "setConsoleACL: entry %lld is not a netmask",
+						 (long long)i);
+			}
+			lua_pop(L, 1);
+		}
+	} else {
+		const char *text = luaL_checkstring(L, 1);
+		if (dg_nmg_add_str(&fresh, text) < 0) {
+			dg_nmg_clear(&fresh);
+			return cfg_error(L, "setConsoleACL: '%s' is not a netmask", text);
+		}
+	}
+	struct fe_conf *conf = cfg_conf(L);
+	dg_nmg_clear(&conf->console_acl); /* the console thread is its only reader */
+	conf->console_acl = fresh;
+	return 0;
+}
+
+static int m_addConsoleACL(lua_State *L)
+{
+	console_acl_add(L, &cfg_conf(L)->console_acl, "addConsoleACL", luaL_checkstring(L, 1));
+	return 0;
+}
+
+static int m_setConsoleMaximumConcurrentConnections(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	if (n < 0 || n > 100000)
+		return cfg_error(L, "setConsoleMaximumConcurrentConnections: %lld is out of range "
+				 "(0: no limit)", (long long)n);
+	cfg_conf(L)->console_max_conns = (unsigned)n;
+	return 0;
+}
+
+/* Console settings dnsdist has that dnsgate accepts without effect. */
+static int m_console_accept(lua_State *L)
+{
+	luaL_checkany(L, 1);
 	return 0;
 }
 
@@ -315,8 +370,11 @@ const struct cfg_fn cfg_misc_fns[] = {
 	{ "controlSocket", m_controlSocket },
 	{ "setKey", m_setKey },
 	{ "makeKey", m_makeKey },
-	{ "setConsoleACL", m_consoleACL },
-	{ "addConsoleACL", m_consoleACL },
+	{ "setConsoleACL", m_setConsoleACL },
+	{ "addConsoleACL", m_addConsoleACL },
+	{ "setConsoleMaximumConcurrentConnections", m_setConsoleMaximumConcurrentConnections },
+	{ "setConsoleConnectionsLogging", m_console_accept },
+	{ "setConsoleOutputMaxMsgSize", m_console_accept },
 	{ "webserver", m_webserver },
 	{ "setWebserverConfig", m_setWebserverConfig },
 	{ "hashPassword", m_hashPassword },
