@@ -183,7 +183,8 @@ static void tally_print(lua_State *L, struct tally *t, lua_Integer top, bool add
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->ent[i].used)
 			t->ent[used++] = t->ent[i];
-	qsort(t->ent, used, sizeof(*t->ent), cmp_count);
+	if (used > 1) /* qsort must not see the NULL table of an empty tally */
+		qsort(t->ent, used, sizeof(*t->ent), cmp_count);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
