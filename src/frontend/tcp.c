@@ -573,6 +573,32 @@ void tcp_worker_fini(struct worker *w)
 	w->tcp = NULL;
 }
 
+void tcp_drain(struct worker *w)
+{
+	struct tcp_worker *tw = w->tcp;
+	if (tw == NULL)
+		return;
+	for (int i = 0; tw->ls != NULL && i < tw->nls; i++) {
+		if (tw->ls[i].ev.fd >= 0) {
+			worker_unwatch(w, &tw->ls[i].ev);
+			close(tw->ls[i].ev.fd);
+			tw->ls[i].ev.fd = -1;
+		}
+	}
+	/* as if every client had finished sending: conn_settle() closes each
+	 * one once nothing is in flight and its answers are written */
+	for (struct tconn *c = tw->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		c->eof = true;
+		conn_settle(w, c);
+	}
+}
+
+bool tcp_drained(const struct worker *w)
+{
+	return w->tcp == NULL || w->tcp->conns == NULL;
+}
+
 uint32_t tcp_outstanding(const struct worker *w, int be_index)
 {
 	if (w->tcp == NULL || be_index >= w->tcp->nbp)

@@ -60,6 +60,17 @@ void tcp_forward_udp(struct worker *w, struct fe_query *q, const struct route *r
 void tcp_expire(struct worker *w);
 
 /**
+ * Graceful stop, first step: closes w's TCP listeners, and every client
+ * connection reads no further query and is closed (FIN, not RST) as soon
+ * as the answers to the queries it already sent are written. Worker
+ * thread, once, when the daemon stops.
+ */
+void tcp_drain(struct worker *w);
+
+/** True when w has no client connection left (after tcp_drain()). */
+bool tcp_drained(const struct worker *w);
+
+/**
  * Counts the connections a client has open across workers, for
  * setMaxTCPConnectionsPerClient. Call tcp_client_limit_init() once
  * before any worker starts.

@@ -183,6 +183,31 @@ static void expire(struct worker *w)
 	tcp_expire(w);
 }
 
+/*
+ * Graceful stop (SIGTERM): no new query is read, from UDP or TCP, while
+ * those already sent to a backend get their answers (or time out, which
+ * bounds the wait by the UDP timeout), then the loop ends. TCP clients are
+ * closed cleanly once answered (tcp_drain). Returns the deadline.
+ */
+static uint64_t drain_begin(struct worker *w)
+{
+	for (int i = 0; i < w->nudp; i++)
+		if (w->udp[i].ev.fd >= 0)
+			worker_unwatch(w, &w->udp[i].ev); /* still used to send the answers */
+	tcp_drain(w);
+	uint64_t timeout_s = w->conf->udp_timeout_s ? w->conf->udp_timeout_s : 2;
+	return dg_clock_now_us() + (timeout_s + 1) * 1000000;
+}
+
+/* Nothing left in flight: no UDP query at a backend, no TCP client. */
+static bool is_drained(const struct worker *w)
+{
+	for (int i = 0; i < w->nbe; i++)
+		if (idtable_count(&w->be[i].ids) > 0)
+			return false;
+	return tcp_drained(w);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -191,7 +216,12 @@ static void *worker_main(void *arg)
 	/* Rules and the ACL are read under rcu_read_lock (rulechain.h): every
 	 * reader thread must be known to RCU before its first read. */
 	rcu_register_thread();
-	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+	uint64_t drain_until = 0;
+	for (;;) {
+		if (drain_until == 0 && atomic_load_explicit(&w->stop, memory_order_relaxed))
+			drain_until = drain_begin(w);
+		if (drain_until != 0 && (is_drained(w) || dg_clock_now_us() >= drain_until))
+			break;
 		int n = epoll_wait(w->epfd, evs, (int)DG_ARRAY_SIZE(evs), W_TICK_MS);
 		w->now_us = dg_clock_now_us();
 		for (int i = 0; i < n; i++) {
