@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "frontend/delayq.h"
 #include "frontend/pcache.h"
 #include "frontend/rings.h"
 #include "frontend/route.h"
@@ -138,7 +139,7 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
 		stats_drop(&w->stats, FE_DROP_RESP_RULE, 0);
 		return;
 	}
-	if (cache != NULL) {
+	if (cache != NULL && !q->skip_cache) { /* SetSkipCacheResponseAction */
 		/* Not cacheable (TC, rcode...) is pcache's call; nothing to do. */
 		int ret = pcache_insert(cache, key, q, q->buf, q->len, q->now_us / 1000000);
 		(void)ret;
@@ -147,7 +148,11 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
 	union idt_addr client, local;
 	udp_addr_pack(&client, &q->client);
 	udp_addr_pack(&local, &q->local);
-	udp_queue(w, listener, q->buf, q->len, &client, &local, q->ifindex);
+	if (q->delay_ms > 0) /* DelayResponseAction: held by the worker's loop */
+		delayq_add(w, listener, q->buf, q->len, &client, &local, q->ifindex,
+			   w->now_us + q->delay_ms * 1000ull);
+	else
+		udp_queue(w, listener, q->buf, q->len, &client, &local, q->ifindex);
 }
 
 /* Rebuilds the query context of a matched answer from its slot. */

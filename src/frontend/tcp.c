@@ -453,7 +453,7 @@ static void deliver_tcp(struct worker *w, struct tconn *c, struct tq *t, uint8_t
 		stats_drop(&w->stats, FE_DROP_RESP_RULE, 0);
 		return;
 	}
-	if (t->meta.cache != NULL) {
+	if (t->meta.cache != NULL && !q.skip_cache) { /* SetSkipCacheResponseAction */
 		int ret = pcache_insert(t->meta.cache, t->meta.cache_key, &q, q.buf, q.len,
 					w->now_us / 1000000);
 		(void)ret;

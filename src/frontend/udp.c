@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "frontend/backend.h"
+#include "frontend/delayq.h"
 #include "frontend/route.h"
 #include "frontend/tcp.h"
 #include "frontend/worker.h"
@@ -110,7 +111,11 @@ static void handle_query(struct worker *w, struct udp_sock *us, unsigned i)
 		union idt_addr client, local;
 		client.in6 = q.client.in6;
 		local.in6 = q.local.in6;
-		udp_queue(w, us->index, q.buf, q.len, &client, &local, q.ifindex);
+		if (q.delay_ms > 0) /* DelayAction on a self-generated answer or a cache hit */
+			delayq_add(w, us->index, q.buf, q.len, &client, &local, q.ifindex,
+				   w->now_us + q.delay_ms * 1000ull);
+		else
+			udp_queue(w, us->index, q.buf, q.len, &client, &local, q.ifindex);
 	} else if (r.kind == ROUTE_FORWARD) {
 		if (r.be->tcp_only)
 			tcp_forward_udp(w, &q, &r, us->index);

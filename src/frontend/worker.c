@@ -13,6 +13,7 @@
 #include <urcu.h>
 
 #include "frontend/backend.h"
+#include "frontend/delayq.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
 #include "lib/clock.h"
@@ -229,6 +230,7 @@ static void *worker_main(void *arg)
 			ev->fn(w, ev, evs[i].events);
 		}
 		expire(w);
+		delayq_run(w, w->now_us);
 		worker_flush(w);
 		/* Liveness for VRRP: only a loop that goes round advances it. */
 		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
@@ -272,6 +274,8 @@ void worker_fini(struct worker *w)
 	if (w->epfd >= 0)
 		close(w->epfd);
 	stats_fini(&w->stats);
+	delayq_free(w->delayq);
+	w->delayq = NULL;
 	dg_arena_free(&w->arena);
 	free(w->rxbuf);
 	free(w->txbuf);

@@ -38,6 +38,7 @@
 struct worker;
 struct wev;
 struct tcp_worker;
+struct delayq;
 
 /* Messages per recvmmsg/sendmmsg call. */
 #define W_BATCH 32
@@ -126,6 +127,7 @@ struct worker {
 	unsigned *rr;               /* roundrobin position per pool */
 	struct pol_cand *cand;      /* scratch for policy_select */
 	struct tcp_worker *tcp;
+	struct delayq *delayq;      /* DelayAction's held answers, NULL until the first */
 	/* receive batch, shared by UDP listeners and backend sockets */
 	uint8_t *rxbuf;             /* W_BATCH * W_BUFSZ */
 	uint8_t *txbuf;             /* W_BATCH * W_BUFSZ, cache hits */

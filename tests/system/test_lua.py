@@ -137,3 +137,61 @@ end
     with pytest.raises(AssertionError):
         fe.start(timeout=5)
     assert re.search(r"replay made 0 Lua functions, the load 1", fe.log_text())
+
+
+MORE_CONF = '''
+setLocal("127.0.0.1:{port}")
+newServer{{address="127.0.0.1:{p1}", name="rec1"}}
+getPool(""):setCache(newPacketCache(100))
+addAction(QNameRule("slow.lab."), DelayAction(300))
+addAction(QNameRule("slow.lab."), SpoofAction("192.0.2.1"))
+addAction(QNameLabelsCountRule(1, 4), RCodeAction(DNSRCode.REFUSED))
+addAction(QNameWireLengthRule(1, 40), RCodeAction(DNSRCode.NOTIMP))
+addAction(QNameRule("neg.lab."), NegativeAndSOAAction(true, "lab.", 300, "ns.lab.",
+          "hostmaster.lab.", 7, 3600, 600, 86400, 60))
+addAction(QNameRule("cd.lab."), ContinueAction(SetDisableValidationAction()))
+addAction(AndRule{{QNameRule("cd.lab."), LuaRule(function(dq) return dq.dh:getCD() end)}},
+          SpoofAction("192.0.2.2"))
+addSelfAnsweredResponseAction(QNameRule("self.lab."), LuaResponseAction(function(dr)
+  dr.rcode = DNSRCode.NXDOMAIN
+  return DNSResponseAction.None
+end))
+addAction(QNameRule("self.lab."), SpoofAction("192.0.2.3"))
+addResponseAction(QNameRule("example.com."), SetSkipCacheResponseAction())
+addResponseAction(QNameRule("whoami.lab."), DelayResponseAction(250))
+'''
+
+
+def test_delay_negsoa_and_other_issue6_actions(tmp_path, two_recs):
+    import time
+    r1, _ = two_recs
+    fe = Frontend(tmp_path / "fe", MORE_CONF, p1=r1.port).start()
+    try:
+        t = time.monotonic()
+        a = fe.query("slow.lab.", "A")
+        assert a.answer[0][0].address == "192.0.2.1"
+        assert time.monotonic() - t >= 0.28, "DelayAction held the spoofed answer"
+        t = time.monotonic()
+        assert fe.query("whoami.lab.", "A").rcode() == dns.rcode.NOERROR
+        assert time.monotonic() - t >= 0.23, "DelayResponseAction held the backend's answer"
+        # more than 4 labels: QNameLabelsCountRule(1, 4) matches outside [1, 4]
+        assert fe.query("a.b.c.d.e.lab.", "A").rcode() == dns.rcode.REFUSED
+        assert fe.query("a-rather-long-name-for-the-wire-length-rule.lab.", "A").rcode() == \
+            dns.rcode.NOTIMP
+        n = fe.query("neg.lab.", "A")
+        assert n.rcode() == dns.rcode.NXDOMAIN and not n.answer
+        soa = n.authority[0]
+        assert soa.name.to_text() == "lab." and soa.ttl == 300
+        assert soa[0].serial == 7 and soa[0].minimum == 60
+        assert soa[0].mname.to_text() == "ns.lab."
+        c = fe.query("cd.lab.", "A")
+        assert c.answer[0][0].address == "192.0.2.2", "ContinueAction set CD and went on"
+        s = fe.query("self.lab.", "A")
+        assert s.rcode() == dns.rcode.NXDOMAIN, "addSelfAnsweredResponseAction ran"
+        for _ in range(2):
+            assert fe.query("example.com.", "A").rcode() == dns.rcode.NOERROR
+    finally:
+        assert fe.stop() == 0
+    stats = re.search(r"stopped: .*", fe.log_text()).group(0)
+    # example.com. twice: never inserted (SetSkipCacheResponseAction): no hit
+    assert "cache-hits=0" in stats, stats

@@ -267,6 +267,8 @@ static void cfg_setup(lua_State *L, struct fe_conf *conf)
 	cfg_register(L, cfg_luaact_fns);
 	cfg_register(L, cfg_dynblock_fns);
 	cfg_register(L, cfg_rules_ext_fns);
+	cfg_register(L, cfg_odds_fns);
+	cfg_register_setters(L, cfg_odds_setters);
 	cfg_servers_init(L);
 	cfg_misc_init(L);
 	luart_init_lua(L);

@@ -360,13 +360,14 @@ static int l_setDynBlocksAction(lua_State *L)
 static int l_showDynBlocks(lua_State *L)
 {
 	struct fe_conf *c = live(L);
+	if (c == NULL)
+		return 0; /* loading a file: dnsdist prints to the console only */
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	if (out == NULL)
 		return luaL_error(L, "showDynBlocks: out of memory");
-	dynblock_show(c ? c->dynblocks : NULL, c ? (enum dyn_action)c->dynblock_action : 0,
-		      dg_clock_now_us(), out);
+	dynblock_show(c->dynblocks, (enum dyn_action)c->dynblock_action, dg_clock_now_us(), out);
 	fclose(out);
 	out_print(L, text, len);
 	return 0;

@@ -35,6 +35,9 @@ extern const struct cfg_fn cfg_luaact_fns[];
 extern const struct cfg_fn cfg_dynblock_fns[];
 /* lua_rules_ext.c: the selectors and actions of issue 6 (RecordsCountRule, DelayAction, ...). */
 extern const struct cfg_fn cfg_rules_ext_fns[];
+/* lua_odds.c: includeDirectory, setStaleCacheEntriesTTL, fixupCase, ... */
+extern const struct cfg_fn cfg_odds_fns[];
+extern const struct cfg_setter cfg_odds_setters[];
 
 /** Creates the global policy objects (leastOutstanding, firstAvailable, ...). */
 void cfg_servers_init(struct lua_State *L);
