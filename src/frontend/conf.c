@@ -11,6 +11,7 @@
 #include <urcu.h>
 
 #include "frontend/pcache.h"
+#include "frontend/rulec.h"
 #include "frontend/rules.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -108,6 +109,7 @@ void fe_conf_free(struct fe_conf *conf)
 {
 	if (!conf)
 		return;
+	rulec_free(conf->rules_prog);
 	conf_free_rules(conf->rules, conf->nrules);
 	conf_free_rules(conf->resp_rules, conf->nresp_rules);
 	conf_free_rules(conf->hit_rules, conf->nhit_rules);

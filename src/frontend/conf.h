@@ -29,6 +29,7 @@ struct rule;
 struct action;
 struct pcache;
 struct rings;
+struct rule_prog;
 struct luart;
 struct dynblock;
 
@@ -159,6 +160,8 @@ struct fe_conf {
 	 */
 	struct fe_rule_entry *rules; /* query rules, in order */
 	int nrules;
+	struct rule_prog *rules_prog; /* rules compiled (rulec.h), RCU-published by
+				       * rules_compile(); NULL: scan linearly */
 	struct fe_rule_entry *resp_rules; /* response rules, in order */
 	int nresp_rules;
 

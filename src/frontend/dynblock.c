@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#define _LGPL_SOURCE /* inline RCU read side: checked once per query */
 #include <urcu.h>
 
 #include "lib/err.h"

@@ -6,6 +6,7 @@
  */
 #include "frontend/route.h"
 
+#define _LGPL_SOURCE /* inline RCU read side, see rules.c */
 #include <urcu.h>
 
 #include "frontend/dynblock.h"

@@ -10,6 +10,7 @@
 #include <urcu.h>
 
 #include "frontend/conf.h"
+#include "frontend/rulec.h"
 #include "frontend/rules.h"
 #include "lib/err.h"
 
@@ -55,6 +56,7 @@ static void chain_copy(struct fe_rule_entry *nv, struct origin *orig, int k,
 static void chain_publish(struct fe_rule_entry **chain, int *n, struct fe_rule_entry *nv,
 			  int count, struct origin *orig, int dead)
 {
+	rulec_note_change(); /* compiled programs no longer cover any chain */
 	struct fe_rule_entry *old = rcu_xchg_pointer(chain, nv);
 	*n = count;
 	synchronize_rcu();
@@ -140,6 +142,7 @@ int rulechain_replace(struct fe_rule_entry **chain, int *n, const struct fe_rule
 		memcpy(&nv[k], &entries[k], sizeof(nv[k]));
 		orig[k].from = -1;
 	}
+	rulec_note_change(); /* compiled programs no longer cover any chain */
 	struct fe_rule_entry *old = rcu_xchg_pointer(chain, nv);
 	int nold = *n;
 	*n = count;

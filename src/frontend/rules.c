@@ -11,10 +11,15 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+/* liburcu's inline read side (LGPL-2.1 headers, fine in GPL code): a
+ * read-side section per query then costs a few instructions, not two calls
+ * into the shared library and their TLS look-ups. */
+#define _LGPL_SOURCE
 #include <urcu.h>
 
 #include "frontend/luart.h"
 #include "frontend/rule_types.h"
+#include "frontend/rulec.h"
 #include "frontend/rules_ext.h"
 #include "lib/err.h"
 #include "lib/pkt.h"
@@ -27,6 +32,7 @@ struct rule *rule_new(enum rule_kind kind)
 		return NULL;
 	r->kind = kind;
 	r->refs = 1;
+	rulec_note_change(); /* compiled chains built before no longer apply */
 	if (kind == RULE_NMG) {
 		dg_nmg_init(&r->u.nmg.nmg);
 		r->u.nmg.src = true;
@@ -62,6 +68,7 @@ void rule_free(struct rule *r)
 {
 	if (r == NULL || --r->refs > 0)
 		return;
+	rulec_note_change(); /* its address may come back as another rule */
 	switch (r->kind) {
 	case RULE_SUFFIX:
 		fe_smn_unref(r->u.smn);
@@ -177,24 +184,64 @@ bool rule_match(const struct rule *r, const struct fe_query *q)
  * rcu_read_lock(): the console may publish a new chain at any time, and
  * the one read here stays valid until the read-side section ends.
  */
-static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules,
-				 struct fe_query *q, enum fe_verdict fallback)
+/* Counts a rule that matched and applies its action; true when it decided *v. */
+static bool apply(const struct fe_conf *conf, struct fe_rule_entry *e, struct fe_query *q,
+		  enum fe_verdict *v)
 {
-	for (struct fe_rule_entry *e = rules; e != NULL && e->rule != NULL; e++) {
-		if (!rule_match(e->rule, q))
-			continue;
-		atomic_fetch_add_explicit(&e->matches, 1, memory_order_relaxed);
-		switch (action_apply(e->action, conf, q)) {
-		case ACT_R_CONTINUE:
-			continue;
-		case ACT_R_FORWARD:
-			return FE_V_FORWARD;
-		case ACT_R_DROP:
-			return FE_V_DROP;
-		case ACT_R_ANSWER:
-			return FE_V_ANSWER;
-		}
+	atomic_fetch_add_explicit(&e->matches, 1, memory_order_relaxed);
+	switch (action_apply(e->action, conf, q)) {
+	case ACT_R_CONTINUE:
+		return false;
+	case ACT_R_FORWARD:
+		*v = FE_V_FORWARD;
+		return true;
+	case ACT_R_DROP:
+		*v = FE_V_DROP;
+		return true;
+	case ACT_R_ANSWER:
+		*v = FE_V_ANSWER;
+		return true;
 	}
+	return false;
+}
+
+/*
+ * The chain through its compiled program (rulec.h): only the rules that
+ * may match are evaluated, in order. Candidates depend on the qtype and
+ * qname only, which no action changes, so they are computed once.
+ */
+static enum fe_verdict run_compiled(const struct fe_conf *conf, const struct rule_prog *prog,
+				    struct fe_rule_entry *rules, struct fe_query *q,
+				    enum fe_verdict fallback)
+{
+	uint64_t known;
+	enum fe_verdict v = fallback;
+	for (uint64_t m = rulec_candidates(prog, q, &known); m != 0; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctzll(m);
+		struct fe_rule_entry *e = &rules[b];
+		bool hit = (known >> b & 1) || rule_match(e->rule, q);
+		if (hit && apply(conf, e, q, &v))
+			return v;
+	}
+	return fallback;
+}
+
+/*
+ * Walks a chain to its terminator (rulechain.h), through prog when it was
+ * compiled for this very chain. Callers hold rcu_read_lock(): the console
+ * may publish a new chain at any time, and the one read here stays valid
+ * until the read-side section ends.
+ */
+static enum fe_verdict run_chain(const struct fe_conf *conf, struct fe_rule_entry *rules,
+				 struct fe_query *q, enum fe_verdict fallback,
+				 const struct rule_prog *prog)
+{
+	if (prog != NULL && rulec_covers(prog, rules))
+		return run_compiled(conf, prog, rules, q, fallback);
+	enum fe_verdict v = fallback;
+	for (struct fe_rule_entry *e = rules; e != NULL && e->rule != NULL; e++)
+		if (rule_match(e->rule, q) && apply(conf, e, q, &v))
+			return v;
 	return fallback;
 }
 
@@ -203,7 +250,8 @@ enum fe_verdict rules_eval(const struct fe_conf *conf, struct fe_query *q)
 	q->delay_ms = 0;
 	luart_begin(conf->luart, q->worker); /* fresh dq tags for this query */
 	rcu_read_lock();
-	enum fe_verdict v = run_chain(conf, rcu_dereference(conf->rules), q, FE_V_FORWARD);
+	struct fe_rule_entry *chain = rcu_dereference(conf->rules);
+	enum fe_verdict v = run_chain(conf, chain, q, FE_V_FORWARD, rcu_dereference(conf->rules_prog));
 	rcu_read_unlock();
 	return v;
 }
@@ -214,7 +262,7 @@ enum fe_verdict rules_eval_response(const struct fe_conf *conf, struct fe_query 
 	q->skip_cache = false; /* SetSkipCacheResponseAction sets it */
 	luart_begin(conf->luart, q->worker);
 	rcu_read_lock();
-	enum fe_verdict v = run_chain(conf, rcu_dereference(conf->resp_rules), q, FE_V_ANSWER);
+	enum fe_verdict v = run_chain(conf, rcu_dereference(conf->resp_rules), q, FE_V_ANSWER, NULL);
 	rcu_read_unlock();
 	/* a response is either passed on or dropped: "forward" means pass on */
 	return v == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
@@ -231,7 +279,7 @@ enum fe_verdict rules_eval_answer(const struct fe_conf *conf, struct fe_query *q
 	}
 	uint16_t delay = q->delay_ms; /* a query rule's DelayAction still holds */
 	luart_begin(conf->luart, q->worker);
-	enum fe_verdict r = run_chain(conf, v, q, FE_V_ANSWER);
+	enum fe_verdict r = run_chain(conf, v, q, FE_V_ANSWER, NULL);
 	rcu_read_unlock();
 	if (q->delay_ms < delay)
 		q->delay_ms = delay;
@@ -257,7 +305,21 @@ int rules_resolve(struct fe_conf *conf)
 	int ret = resolve_chain(conf, conf->rules, conf->nrules);
 	if (ret == 0)
 		ret = resolve_chain(conf, conf->resp_rules, conf->nresp_rules);
+	if (ret == 0)
+		rules_compile(conf);
 	return ret;
+}
+
+void rules_compile(struct fe_conf *conf)
+{
+	/* NULL (out of memory, no rules, too many) is fine: chains are then
+	 * scanned linearly. */
+	struct rule_prog *fresh = rulec_build(conf->rules, conf->nrules);
+	struct rule_prog *old = rcu_xchg_pointer(&conf->rules_prog, fresh);
+	if (old != NULL) {
+		synchronize_rcu(); /* no worker still reads old */
+		rulec_free(old);
+	}
 }
 
 void desc_add(struct desc_buf *b, const char *fmt, ...)

@@ -66,3 +66,12 @@ DG_MUSTCHECK int action_describe(const struct action *a, char *out, size_t outsz
  * Called by the configuration loader. @retval 0, DG_ENOMEM.
  */
 DG_MUSTCHECK int rules_resolve(struct fe_conf *conf);
+
+/**
+ * Compiles the query rule chain (rulec.h) and publishes the program with
+ * RCU, freeing the previous one once no worker reads it. rules_resolve()
+ * calls it; call it again after changing conf->rules at run time (until
+ * then, the changed chain is evaluated linearly, which is always correct).
+ * Writer side only, outside any RCU read-side section.
+ */
+void rules_compile(struct fe_conf *conf);
