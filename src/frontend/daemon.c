@@ -15,6 +15,7 @@
 #include "frontend/daemon.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -121,18 +122,36 @@ static int probe_free(const struct fe_listener *l)
 	return DG_OK;
 }
 
+/*
+ * How many listeners before i (udp: serving UDP, else TCP) have i's
+ * address. dnsdist users list an address several times (addLocal with
+ * reusePort=true) to get more threads on it; every worker here already
+ * has its own SO_REUSEPORT socket per address, so a repeat opens nothing
+ * and only raises the worker count (worker_count()).
+ */
+static int repeats_before(const struct fe_conf *conf, int i, bool udp)
+{
+	int k = 0;
+	for (int j = 0; j < i; j++) {
+		const struct fe_listener *a = &conf->listeners[j];
+		if ((udp ? a->do_udp : a->do_tcp) && dg_sockaddr_eq(&a->addr, &conf->listeners[i].addr))
+			k++;
+	}
+	return k;
+}
+
 /* Opens worker k's sockets for every listener into fds (-1 where none). */
 static int open_worker_fds(struct daemon *d, struct worker_fds *fds)
 {
 	for (int i = 0; i < d->conf->nlisteners; i++) {
 		const struct fe_listener *l = &d->conf->listeners[i];
 		fds->udp[i] = fds->tcp[i] = -1;
-		if (l->do_udp) {
+		if (l->do_udp && repeats_before(d->conf, i, true) == 0) {
 			fds->udp[i] = udp_listener_open(&l->addr, true);
 			if (fds->udp[i] < 0)
 				return bind_error(l, "udp", fds->udp[i]);
 		}
-		if (l->do_tcp) {
+		if (l->do_tcp && repeats_before(d->conf, i, false) == 0) {
 			fds->tcp[i] = tcp_listener_open(&l->addr, true, l->tcp_listen_queue);
 			if (fds->tcp[i] < 0)
 				return bind_error(l, "tcp", fds->tcp[i]);
@@ -244,10 +263,26 @@ static int check_listeners(struct daemon *d)
 	return DG_OK;
 }
 
+/*
+ * dnsdist gives each addLocal/setLocal its own thread, so an address
+ * listed k times is served by k threads: k workers here. Otherwise one
+ * worker per CPU the process may run on (sched_getaffinity, so that
+ * `taskset -c 1 dnsgate` runs one worker), not per CPU online.
+ */
 static unsigned worker_count(const struct fe_conf *conf)
 {
 	if (conf->workers > 0)
 		return conf->workers;
+	int most = 0;
+	for (int i = 0; i < conf->nlisteners; i++) {
+		int k = 1 + repeats_before(conf, i, conf->listeners[i].do_udp);
+		most = k > most ? k : most;
+	}
+	if (most > 1)
+		return (unsigned)most;
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
 }
