@@ -12,7 +12,10 @@
  * at most one query timeout for the last answers. One JSON line on stdout
  * reports counts, rates and latency percentiles.
  *
- * DESIGN: one thread. Query number `seq` picks its socket and DNS ID by
+ * DESIGN: one thread per -j (default one), each a complete generator with
+ * its own sockets and share of the window, rate and count; their counts and
+ * histograms are summed into the one JSON line. In a thread, query number
+ * `seq` picks its socket and DNS ID by
  * arithmetic (blocks of `batch` consecutive queries share a socket, so one
  * sendmmsg carries a block), and an answer's (socket, ID) maps back to its
  * slot in a table of send times: no per-query allocation, no search. Slots
@@ -28,6 +31,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@
 
 #define MAX_BATCH 256
 #define MAX_SOCKS 1024
+#define MAX_THREADS 64
 #define QBUF 512                /* one query's wire form fits (name <= 255) */
 #define RBUF 2048               /* the header and question are all we read */
 #define HDR 12                  /* DNS header length (RFC 1035 §4.1.1) */
@@ -55,7 +60,7 @@ struct slot {
 
 struct opts {
 	struct sockaddr_in server;
-	unsigned nsock, batch, window, timeout_ms, names, edns;
+	unsigned nsock, batch, window, timeout_ms, names, edns, threads;
 	uint64_t count, seed;
 	double rate, seconds;
 	enum mode mode;
@@ -73,6 +78,8 @@ struct names {                  /* pre-built queries of the list modes */
 
 struct load {
 	struct opts o;
+	uint8_t (*sbufs)[QBUF];         /* MAX_BATCH queries being sent */
+	uint8_t (*rbufs)[RBUF];         /* MAX_BATCH answers being read */
 	int fds[MAX_SOCKS];
 	int ep;
 	struct names nm;
@@ -330,7 +337,7 @@ static void sweep(struct load *l, uint64_t now, bool force)
 /* Sends up to `want` queries, all on the socket of the current block. */
 static void send_some(struct load *l, uint64_t want, uint64_t now)
 {
-	static uint8_t bufs[MAX_BATCH][QBUF];
+	uint8_t (*bufs)[QBUF] = l->sbufs;
 	struct mmsghdr msgs[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
 	unsigned sock = 0, n = 0;
@@ -403,7 +410,7 @@ static void on_answer(struct load *l, unsigned sock, const uint8_t *b, unsigned 
 
 static void recv_sock(struct load *l, unsigned sock)
 {
-	static uint8_t bufs[MAX_BATCH][RBUF];
+	uint8_t (*bufs)[RBUF] = l->rbufs;
 	struct mmsghdr msgs[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
 	unsigned batch = l->o.batch * 2 < MAX_BATCH ? l->o.batch * 2 : MAX_BATCH;
@@ -512,7 +519,9 @@ static int alloc_table(struct load *l)
 	per -= per % o->batch;
 	l->size = per * o->nsock;
 	l->tab = calloc(l->size, sizeof(*l->tab));
-	return l->tab ? 0 : -1;
+	l->sbufs = malloc(MAX_BATCH * sizeof(*l->sbufs));
+	l->rbufs = malloc(MAX_BATCH * sizeof(*l->rbufs));
+	return l->tab && l->sbufs && l->rbufs ? 0 : -1;
 }
 
 static void report(const struct load *l)
@@ -522,10 +531,11 @@ static void report(const struct load *l)
 	double sdur = l->t_last_send > l->t0 ? (double)(l->t_last_send - l->t0) / 1e9 : 0;
 	static const char *const modes[] = { "hit", "miss", "file" };
 	printf("{\"label\": \"%s\", \"mode\": \"%s\", \"rate\": %.0f, \"window\": %u, "
-	       "\"sockets\": %u, \"sent\": %" PRIu64 ", \"received\": %" PRIu64
+	       "\"threads\": %u, \"sockets\": %u, \"sent\": %" PRIu64 ", \"received\": %" PRIu64
 	       ", \"lost\": %" PRIu64 ", \"late\": %" PRIu64 ", \"mismatch\": %" PRIu64
 	       ", \"send_errors\": %" PRIu64 ", \"with_answer\": %" PRIu64,
-	       o->label, modes[o->mode], o->rate, o->window, o->nsock, l->seq, l->received,
+	       o->label, modes[o->mode], o->rate, o->window, o->threads, o->nsock, l->seq,
+	       l->received,
 	       l->seq - l->received, l->late, l->mismatch, l->send_err, l->with_answer);
 	printf(", \"duration_s\": %.4f, \"send_duration_s\": %.4f, \"qps\": %.1f, "
 	       "\"offered_qps\": %.1f", dur, sdur, dur > 0 ? (double)l->received / dur : 0,
@@ -595,7 +605,9 @@ static void usage(void)
 		"  -b N              queries per sendmmsg (16)\n"
 		"  -e SIZE           add EDNS OPT with this UDP size (off)\n"
 		"  -R SEED           miss: seed of the unique labels (time)\n"
-		"  -L LABEL          label copied into the JSON line\n");
+		"  -L LABEL          label copied into the JSON line\n"
+		"  -j N, --threads N load threads, each with its share of -S, -w, -r\n"
+		"                    and -n (1)\n");
 }
 
 static int parse_args(struct opts *o, int argc, char **argv)
@@ -604,9 +616,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	bool have_server = false;
 	*o = (struct opts){ .nsock = 64, .batch = 16, .window = 512, .timeout_ms = 1000,
 			    .names = 1000, .count = 100000, .seconds = 10, .mode = MODE_HIT,
+			    .threads = 1,
 			    .zone = "bench.test", .label = "", .qtype = 1,
 			    .seed = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32)) };
-	while ((c = getopt(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:h")) != -1) {
+	static const struct option longs[] = { { "threads", required_argument, NULL, 'j' },
+					       { NULL, 0, NULL, 0 } };
+	while ((c = getopt_long(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:j:h", longs,
+				NULL)) != -1) {
 		switch (c) {
 		case 's': have_server = parse_server(optarg, &o->server) == 0; break;
 		case 'm':
@@ -629,11 +645,14 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'e': o->edns = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'R': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'L': o->label = optarg; break;
+		case 'j': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return -1;
 		}
 	}
 	if (!have_server || optind != argc || o->nsock == 0 || o->nsock > MAX_SOCKS ||
 	    o->batch == 0 || o->batch > MAX_BATCH / 2 || o->window == 0 ||
+	    o->threads == 0 || o->threads > MAX_THREADS || o->nsock < o->threads ||
+	    o->window < o->threads ||
 	    o->timeout_ms == 0 || o->names == 0 || o->rate < 0 || o->seconds <= 0 ||
 	    (o->mode == MODE_FILE && o->file == NULL) || strchr(o->label, '"') ||
 	    (o->edns != 0 && (o->edns < 512 || o->edns > 65535)))
@@ -641,22 +660,83 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* Thread t's options: its share of the sockets, window, rate and count,
+ * and its own seed (miss names stay unique across threads). */
+static struct opts share(const struct opts *o, unsigned t)
+{
+	struct opts p = *o;
+	unsigned n = o->threads;
+	p.nsock = o->nsock / n + (t < o->nsock % n);
+	p.window = o->window / n + (t < o->window % n);
+	p.rate = o->rate / n;
+	p.count = o->count / n + (t < o->count % n);
+	if (t > 0)
+		p.seed = mix64(o->seed ^ (0x9e3779b97f4a7c15ull * t));
+	return p;
+}
+
+static void *thread_main(void *arg)
+{
+	struct load *l = arg;
+	l->t0 = now_ns();
+	run(l);
+	return NULL;
+}
+
+/* Adds thread l's counts into sum (times: earliest start, latest end). */
+static void merge(struct load *sum, const struct load *l)
+{
+	sum->seq += l->seq;
+	sum->received += l->received;
+	sum->late += l->late;
+	sum->mismatch += l->mismatch;
+	sum->send_err += l->send_err;
+	sum->with_answer += l->with_answer;
+	for (unsigned i = 0; i < 16; i++)
+		sum->rcodes[i] += l->rcodes[i];
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		sum->hist[i] += l->hist[i];
+	sum->lat_sum += l->lat_sum;
+	sum->lat_max = l->lat_max > sum->lat_max ? l->lat_max : sum->lat_max;
+	if (sum->t0 == 0 || l->t0 < sum->t0)
+		sum->t0 = l->t0;
+	sum->t_last_send = l->t_last_send > sum->t_last_send ? l->t_last_send : sum->t_last_send;
+	sum->t_last_rx = l->t_last_rx > sum->t_last_rx ? l->t_last_rx : sum->t_last_rx;
+}
+
 int main(int argc, char **argv)
 {
-	static struct load l;   /* big (histogram): not on the stack */
+	static struct load sum; /* big (histogram): not on the stack */
+	struct opts o;
 
-	if (parse_args(&l.o, argc, argv) < 0) {
+	if (parse_args(&o, argc, argv) < 0) {
 		usage();
 		return 2;
 	}
-	if (names_prepare(&l) < 0)
+	struct load *ls = calloc(o.threads, sizeof(*ls));
+	pthread_t th[MAX_THREADS];
+	if (ls == NULL)
 		return 1;
-	if (alloc_table(&l) < 0 || open_sockets(&l) < 0) {
-		fprintf(stderr, "dnsload: setup: %s\n", strerror(errno));
-		return 1;
+	for (unsigned t = 0; t < o.threads; t++) {
+		ls[t].o = share(&o, t);
+		if (names_prepare(&ls[t]) < 0)
+			return 1;
+		if (alloc_table(&ls[t]) < 0 || open_sockets(&ls[t]) < 0) {
+			fprintf(stderr, "dnsload: setup: %s\n", strerror(errno));
+			return 1;
+		}
 	}
-	l.t0 = now_ns();
-	run(&l);
-	report(&l);
+	for (unsigned t = 0; t < o.threads; t++) {
+		if (pthread_create(&th[t], NULL, thread_main, &ls[t]) != 0) {
+			fprintf(stderr, "dnsload: cannot start thread %u\n", t);
+			return 1;
+		}
+	}
+	for (unsigned t = 0; t < o.threads; t++) {
+		pthread_join(th[t], NULL);
+		merge(&sum, &ls[t]);
+	}
+	sum.o = o;
+	report(&sum);
 	return 0;
 }

@@ -118,8 +118,9 @@ class Server:
     """A frontend under test (dnsgate, dnsdist or the null responder),
     pinned to FE_CPU, optionally under callgrind."""
 
-    def __init__(self, kind, workdir, build, backends, callgrind=False):
+    def __init__(self, kind, workdir, build, backends, callgrind=False, cpus=FE_CPU):
         self.kind = kind
+        self.cpus = cpus
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.build = build
@@ -152,7 +153,7 @@ class Server:
         return [self.build / "dnsgate", "-C", conf]
 
     def start(self, timeout):
-        argv = ["taskset", "-c", FE_CPU]
+        argv = ["taskset", "-c", self.cpus]
         for old in self.workdir.glob(self.cg_out.name + "*"):
             old.unlink()        # dumps of an earlier run would be read as ours
         if self.callgrind:
@@ -205,7 +206,7 @@ class Bench:
         self.backends = {}
         self.servers = {}
         self.skipped = {}
-        self.results = {"rounds": [], "callgrind": {}, "memory": {}}
+        self.results = {"rounds": [], "callgrind": {}, "memory": {}, "scaling": {}}
         self.seed = random.SystemRandom().getrandbits(48)
 
     # -- processes ----------------------------------------------------------
@@ -234,8 +235,8 @@ class Bench:
         self.backends.clear()
 
     # -- load ---------------------------------------------------------------
-    def dnsload(self, port, path, extra, timeout=None):
-        argv = ["taskset", "-c", LOAD_CPU, str(self.build / "bench" / "dnsload"),
+    def dnsload(self, port, path, extra, timeout=None, cpus=LOAD_CPU):
+        argv = ["taskset", "-c", cpus, str(self.build / "bench" / "dnsload"),
                 "-s", "%s:%d" % (ADDR, port), "-S", str(self.a.sockets)]
         if path == "hit":
             argv += ["-m", "hit", "-N", str(HIT_NAMES), "-z", REC_ZONE]
@@ -249,10 +250,10 @@ class Bench:
             raise BenchError("dnsload failed (%d): %s" % (r.returncode, r.stderr))
         return json.loads(r.stdout.strip().splitlines()[-1])
 
-    def measured(self, srv, path, extra):
+    def measured(self, srv, path, extra, cpus=LOAD_CPU):
         """dnsload run with the server's CPU time around it."""
         c0, k0 = srv.cpu_seconds(), udp_rcvbuf_errors()
-        out = self.dnsload(srv.port, path, extra)
+        out = self.dnsload(srv.port, path, extra, cpus=cpus)
         cpu = srv.cpu_seconds() - c0
         # Datagrams the kernel dropped for a full socket receive buffer, on
         # the whole machine: tells a server's full queue from its own drops.
@@ -315,6 +316,38 @@ class Bench:
                     "ir_per_q": ir / out["received"] if out["received"] else None}
         finally:
             srv.stop()
+
+    # -- 1 worker vs 2 workers ----------------------------------------------
+    def run_scaling(self):
+        """Hit-path QPS of dnsgate with one worker (pinned to CPU 1, so its
+        affinity gives one worker) and with two (CPUs 0 and 1), under the
+        same load from a 2-thread dnsload on both CPUs; interleaved rounds.
+        On a 2-CPU machine the load generator shares the CPUs with the two
+        workers, so QPS cannot show what 2 free cores would do; the server's
+        CPU time per query (does a second worker make each query dearer:
+        locks, shared cache lines?) is reported next to it."""
+        srvs = {}
+        try:
+            for workers, cpus in ((1, FE_CPU), (2, "%s,%s" % (LOAD_CPU, FE_CPU))):
+                srv = Server("dnsgate", self.work / ("scale-%dw" % workers), self.build,
+                             self.backends, cpus=cpus)
+                srvs[workers] = srv.start(20.0)
+                self.warm(srv)
+            out = {1: [], 2: []}
+            both = "%s,%s" % (LOAD_CPU, FE_CPU)
+            for r in range(self.a.rounds):
+                for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
+                    out[workers].append(self.measured(
+                        srvs[workers], "hit", ["-w", self.a.window * 2, "-n", self.a.max_count,
+                                               "-t", self.a.seconds, "-T", 1000, "-j", 2],
+                        cpus=both))
+            for workers, srv in srvs.items():
+                m = re.search(r"started (\d+) workers", srv.log_path.read_text())
+                out["workers_%d" % workers] = int(m.group(1)) if m else None
+            self.results["scaling"] = out
+        finally:
+            for srv in srvs.values():
+                srv.stop()
 
     # -- memory per cached entry --------------------------------------------
     def run_memory(self, kind):
@@ -383,6 +416,9 @@ class Bench:
             srv.stop()
         self.servers.clear()
         fes = [k for k in ("dnsgate", "dnsdist") if k not in self.skipped]
+        if self.a.scaling and "dnsgate" in fes:
+            log("scaling: 1 vs 2 workers")
+            self.run_scaling()
         if self.a.callgrind:
             for kind in fes + ["null"]:
                 log("callgrind: %s" % kind)
@@ -518,7 +554,25 @@ def table(bench):
                 fmt_mmm(series(res, "null", "hit", "fixed", "lat_us.p99"), 1), cgv("null"))]
     for k, why in bench.skipped.items():
         null.append("Not measured: %s (%s)." % (k, why))
-    return "\n".join(lines + null) + "\n"
+    return "\n".join(lines + null + scaling_table(res.get("scaling"))) + "\n"
+
+
+def scaling_table(sc):
+    """dnsgate with 1 worker next to 2 workers (Bench.run_scaling)."""
+    if not sc:
+        return []
+    def col(w, field):
+        return [x[field] for x in sc[w] if x.get(field)]
+    q1, q2 = col(1, "qps"), col(2, "qps")
+    c1, c2 = col(1, "cpu_us_per_q"), col(2, "cpu_us_per_q")
+    return ["", "dnsgate, hit path, 1 worker (`taskset -c 1`, %s started) next to 2 workers "
+            "(`taskset -c 0,1`, %s started); load `dnsload -j 2` on CPUs 0-1 for both:" % (
+                sc.get("workers_1"), sc.get("workers_2")), "",
+            "| metric | 1 worker min / **median** / max | 2 workers min / **median** / max "
+            "| 2 / 1 |", "|---|---|---|---|",
+            "| QPS at max load | %s | %s | %s |" % (fmt_mmm(q1, 0), fmt_mmm(q2, 0), ratio(q2, q1)),
+            "| server CPU µs/query | %s | %s | %s |" % (fmt_mmm(c1, 2), fmt_mmm(c2, 2),
+                                                       ratio(c2, c1))]
 
 
 def machine():
@@ -550,6 +604,8 @@ def parse_args(argv):
     ap.add_argument("--mem-entries", type=int, default=400000)
     ap.add_argument("--no-callgrind", dest="callgrind", action="store_false")
     ap.add_argument("--no-memory", dest="memory", action="store_false")
+    ap.add_argument("--no-scaling", dest="scaling", action="store_false",
+                    help="skip dnsgate 1 worker vs 2 workers")
     ap.add_argument("--skip", action="append", default=[], choices=("dnsgate", "dnsdist"),
                     help="leave a frontend out (repeatable)")
     a = ap.parse_args(argv)

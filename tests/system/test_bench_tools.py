@@ -66,6 +66,24 @@ def test_dnsload_closed_loop_all_answered(build_dir, nullresp, mode):
     assert out["qps"] > 0 and out["duration_s"] > 0
 
 
+@pytest.mark.parametrize("mode", ["hit", "miss"])
+def test_dnsload_threads_share_the_load(build_dir, nullresp, mode):
+    # 3 threads: 2001 queries split 667 each, 64 sockets 22/21/21, and the
+    # summed counts and histogram come out as from one generator.
+    out = dnsload(build_dir, nullresp, "-m", mode, "-n", 2001, "-w", 63, "-t", 5,
+                  "--threads", 3)
+    assert out["threads"] == 3
+    assert (out["sent"], out["received"], out["lost"], out["mismatch"]) == (2001, 2001, 0, 0)
+    assert out["rcodes"]["noerror"] == 2001
+    assert 0 < out["lat_us"]["p50"] <= out["lat_us"]["p99"] <= out["lat_us"]["max"]
+
+
+def test_dnsload_threads_open_loop_rate(build_dir, nullresp):
+    out = dnsload(build_dir, nullresp, "-r", 4000, "-n", 2000, "-t", 5, "-j", 2)
+    assert out["sent"] == 2000 and out["lost"] == 0
+    assert 0.45 < out["send_duration_s"] < 0.8, out
+
+
 def test_dnsload_open_loop_keeps_rate(build_dir, nullresp):
     out = dnsload(build_dir, nullresp, "-r", 4000, "-n", 2000, "-t", 5)
     assert out["sent"] == 2000 and out["lost"] == 0
