@@ -23,6 +23,7 @@
 
 #include "frontend/conf.h"
 #include "frontend/console.h"
+#include "frontend/sdnotify.h"
 #include "frontend/dynblock.h"
 #include "frontend/dynctl.h"
 #include "frontend/health.h"
@@ -393,7 +394,9 @@ int daemon_run(struct fe_conf *conf)
 	}
 	if (ret == DG_OK) {
 		log_start(&d);
+		(void)sdnotify("READY=1"); /* Type=notify: serving from now on */
 		wait_for_signal(&set);
+		(void)sdnotify("STOPPING=1");
 	}
 	shutdown_all(&d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -54,6 +54,8 @@ enum rule_kind {
 	RULE_QNAME_WIRELEN, /* QNameWireLengthRule(min, max): outside [min, max] */
 	RULE_RCODE,        /* RCodeRule(rcode): the header's 4 bits */
 	RULE_ERCODE,       /* ERCodeRule(rcode): 12 bits with the OPT's upper 8 */
+	RULE_PROBA,        /* ProbaRule(p): matches a random fraction p of queries;
+			    * u.range.min is p * 2^32 (capped), u.range.max p in millionths */
 };
 
 /* A suffix set shared between Lua (newSuffixMatchNode) and the rules using

@@ -11,6 +11,7 @@
 #include "frontend/rules_ext.h"
 
 #include <arpa/inet.h>
+#include <sys/random.h>
 
 #include "frontend/luart.h"
 #include "frontend/rule_types.h"
@@ -96,6 +97,22 @@ static uint16_t local_port(const struct fe_query *q)
 	return ntohs(q->local.in.sin_port);
 }
 
+/*
+ * ProbaRule's dice: a per-thread xorshift64*, seeded from getrandom() on a
+ * thread's first draw. Sampling needs no cryptographic quality, only no
+ * lock and no system call per query.
+ */
+static uint32_t proba_draw(void)
+{
+	static _Thread_local uint64_t s;
+	if (s == 0 && (getrandom(&s, sizeof(s), 0) != sizeof(s) || s == 0))
+		s = (uint64_t)(uintptr_t)&s | 1; /* a distinct, non-zero seed per thread */
+	s ^= s >> 12;
+	s ^= s << 25;
+	s ^= s >> 27;
+	return (uint32_t)((s * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
 bool rule_match_ext(const struct rule *r, const struct fe_query *q)
 {
 	switch (r->kind) {
@@ -121,6 +138,8 @@ bool rule_match_ext(const struct rule *r, const struct fe_query *q)
 		return q->len >= DG_HDR_LEN && (q->buf[3] & 0x0f) == r->u.range.min;
 	case RULE_ERCODE:
 		return q->len >= DG_HDR_LEN && ercode(q) == r->u.range.min;
+	case RULE_PROBA:
+		return proba_draw() < r->u.range.min || r->u.range.max >= 1000000;
 	default:
 		return false;
 	}
@@ -158,6 +177,7 @@ void rule_describe_ext(struct desc_buf *b, const struct rule *r)
 		break;
 	case RULE_RCODE: desc_add(b, "rcode==%u", r->u.range.min); break;
 	case RULE_ERCODE: desc_add(b, "ercode==%u", r->u.range.min); break;
+	case RULE_PROBA: desc_add(b, "match with prob. %f", r->u.range.max / 1e6); break;
 	default: break;
 	}
 }

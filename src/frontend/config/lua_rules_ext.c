@@ -75,6 +75,18 @@ static int l_DSTPortRule(lua_State *L) { return one_rule(L, RULE_DSTPORT, "DSTPo
 static int l_RCodeRule(lua_State *L) { return one_rule(L, RULE_RCODE, "RCodeRule", 15); }
 static int l_ERCodeRule(lua_State *L) { return one_rule(L, RULE_ERCODE, "ERCodeRule", 4095); }
 
+/* ProbaRule(p): a random fraction p (0..1) of queries, e.g. to sample a LogAction. */
+static int l_ProbaRule(lua_State *L)
+{
+	lua_Number p = luaL_checknumber(L, 1);
+	if (!(p >= 0 && p <= 1))
+		return cfg_error(L, "ProbaRule: the probability must be between 0 and 1");
+	struct rule *r = lr_push_rule(L, RULE_PROBA, "ProbaRule");
+	r->u.range.min = p >= 1 ? UINT32_MAX : (uint32_t)(p * 4294967296.0);
+	r->u.range.max = (uint32_t)(p * 1e6 + 0.5);
+	return 1;
+}
+
 static int l_QNameLabelsCountRule(lua_State *L)
 {
 	range_rule(L, RULE_QNAME_LABELS, "QNameLabelsCountRule", 1, 255);
@@ -218,6 +230,7 @@ const struct cfg_fn cfg_rules_ext_fns[] = {
 	{ "QNameWireLengthRule", l_QNameWireLengthRule },
 	{ "RCodeRule", l_RCodeRule },
 	{ "ERCodeRule", l_ERCodeRule },
+	{ "ProbaRule", l_ProbaRule },
 	{ "ContinueAction", l_ContinueAction },
 	{ "SetDisableValidationAction", l_SetDisableValidationAction },
 	{ "DisableValidationAction", l_SetDisableValidationAction },
