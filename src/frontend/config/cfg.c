@@ -22,6 +22,7 @@
 #include <lualib.h>
 
 #include "frontend/conf.h"
+#include "frontend/config/cfg_typo.h"
 #include "frontend/config/lua_families.h"
 #include "frontend/luart.h"
 #include "frontend/rules.h"
@@ -318,6 +319,8 @@ int cfg_load_file(struct fe_conf *conf, const char *file, char *err, size_t errs
 	if (!conf || !file)
 		return DG_EINVAL;
 	conf->file = file;
+	if (cfg_typo_check(file, file, NULL, err, errsz) < 0)
+		return DG_ECONFIG; /* typographic quotes: Lua's own message names neither */
 	return cfg_run(conf, file, file, NULL, err, errsz);
 }
 
@@ -333,6 +336,8 @@ int cfg_load_string(struct fe_conf *conf, const char *name, const char *lua, cha
 		snprintf(err, errsz, "%s: out of memory", name);
 		return DG_ECONFIG;
 	}
+	if (cfg_typo_check(name, NULL, lua, err, errsz) < 0)
+		return DG_ECONFIG;
 	return cfg_run(conf, name, NULL, lua, err, errsz);
 }
 
