@@ -195,8 +195,25 @@ static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n)
 		h = mix_word(h, v);
 	}
 	if (n > 0) {
+		/* the last 1..7 bytes in at most three loads, not a byte loop */
+		unsigned shift = 0;
 		v = 0;
-		memcpy(&v, p, n);
+		if (n & 4) {
+			uint32_t t;
+			memcpy(&t, p, 4);
+			v = t;
+			p += 4;
+			shift = 32;
+		}
+		if (n & 2) {
+			uint16_t t;
+			memcpy(&t, p, 2);
+			v |= (uint64_t)t << shift;
+			p += 2;
+			shift += 16;
+		}
+		if (n & 1)
+			v |= (uint64_t)*p << shift;
 		h = mix_word(h, v ^ (uint64_t)n << 59); /* the length tells "a\0" from "a" */
 	}
 	return h;

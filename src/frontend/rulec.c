@@ -80,6 +80,9 @@ struct filter {
 static void filter_of(const struct rule *r, struct filter *f, int depth)
 {
 	switch (r->kind) {
+	case RULE_ALL:
+		f->exact = depth == 0; /* always a candidate, always a match */
+		return;
 	case RULE_QTYPE:
 		if (!f->has_qt) {
 			f->has_qt = true;

@@ -35,13 +35,17 @@ static unsigned bit_at(const uint8_t *key, unsigned i)
 	return (key[i / 8] >> (7 - i % 8)) & 1u;
 }
 
-/* Index of the first bit where a and b differ, or limit if none before it. */
+/* Index of the first bit where a and b (16 bytes each) differ, or limit if
+ * none before it; 8 bytes per step, so an IPv4 prefix takes one. */
 static unsigned common_bits(const uint8_t *a, const uint8_t *b, unsigned limit)
 {
-	for (unsigned i = 0; i * 8 < limit; i++) {
-		unsigned x = a[i] ^ b[i];
-		if (x != 0) {
-			unsigned c = i * 8 + (unsigned)__builtin_clz(x) - 24; /* clz of a byte */
+	for (unsigned i = 0; i < 16 && i * 8 < limit; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		uint64_t d = __builtin_bswap64(x ^ y); /* network order: first byte on top */
+		if (d != 0) {
+			unsigned c = i * 8 + (unsigned)__builtin_clzll(d);
 			return c < limit ? c : limit;
 		}
 	}

@@ -206,13 +206,14 @@ static void test_candidates(void)
 		diag("query");
 	cand = rulec_candidates(conf->rules_prog, &q, &known);
 	is_int(4, (long long)cand, "A for another zone: only AllRule is a candidate");
+	is_int(4, (long long)known, "and AllRule is known to match");
 	free(q.buf);
 	s = (struct qspec){ .name = "WWW.ZaibDNS.lab.", .qtype = 255 };
 	if (qh_build(&q, &s) < 0 || query_parse(&q, conf) < 0)
 		diag("query");
 	cand = rulec_candidates(conf->rules_prog, &q, &known);
 	is_int(7, (long long)cand, "ANY under the suffix: all three");
-	is_int(3, (long long)known, "the bare QType and suffix rules are known to match");
+	is_int(7, (long long)known, "the bare QType, suffix and All rules are known to match");
 	is_int(FE_V_DROP, rules_eval(conf, &q), "and the first one drops");
 	free(q.buf);
 
