@@ -36,28 +36,28 @@ $(B)/tests/%.o: CPPFLAGS += -Itests/unit
 all: $(LIBDG) $(BINS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS) $(TOOLS) $(BENCH_BINS)
 
 deps:
-	@scripts/deps.sh
+	@sh scripts/deps.sh
 
 # Every test: unit tests, documentation check, fuzz-corpus replay, system tests.
 test: deps
 	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
-	@VARIANT=$(VARIANT) B=$(B) scripts/test.sh
+	@VARIANT=$(VARIANT) B=$(B) sh scripts/test.sh
 
 check-asan:
 	@$(MAKE) --no-print-directory VARIANT=asan test
 
 fuzz: deps
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-targets
-	@scripts/fuzz.sh $(FUZZ_SECONDS)
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
 
 run: deps
 	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
-	@scripts/lab.sh
+	@sh scripts/lab.sh
 
 # dnsgate next to dnsdist under the same load (bench/README.md); BENCH_ARGS
 # passes options to bench/run.py, e.g. BENCH_ARGS=--quick.
 bench:
-	@BENCH=1 scripts/deps.sh
+	@BENCH=1 sh scripts/deps.sh
 	@$(MAKE) --no-print-directory VARIANT=$(VARIANT) B=$(B) all
 	@/usr/bin/python3 bench/run.py --build $(B) $(BENCH_ARGS)
 
