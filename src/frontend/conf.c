@@ -68,6 +68,7 @@ static void conf_web_free(struct fe_webconf *web)
 struct fe_conf *fe_conf_new(void)
 {
 	struct fe_conf *conf = conf_xcalloc(1, sizeof(*conf));
+	pthread_mutex_init(&conf->ctl_lock, NULL);
 
 	conf->policy = FE_POL_LEAST_OUTSTANDING;
 	conf->ecs_v4_prefix = 24;
@@ -109,6 +110,7 @@ void fe_conf_free(struct fe_conf *conf)
 {
 	if (!conf)
 		return;
+	pthread_mutex_destroy(&conf->ctl_lock);
 	rulec_free(conf->rules_prog);
 	conf_free_rules(conf->rules, conf->nrules);
 	conf_free_rules(conf->resp_rules, conf->nresp_rules);

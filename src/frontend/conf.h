@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -215,7 +216,15 @@ struct fe_conf {
 	bool drop_empty_queries;              /* setDropEmptyQueries */
 	bool fixup_case;                      /* fixupCase */
 
-	/* recorded for the operations issue; accepted, not yet served */
+	/*
+	 * Serialises the control-plane threads that change the configuration
+	 * at run time (the console: rules, the ACL) with those that read the
+	 * builder-side fields (the web server's JSON and metrics). Never taken
+	 * on the query path: workers read rules and the ACL through RCU.
+	 */
+	pthread_mutex_t ctl_lock;
+
+	/* the console (console.h): controlSocket, setKey, setConsoleACL, ... */
 	char *console_addr;
 	char *console_key;
 	struct dg_nmg console_acl;            /* default 127.0.0.0/8 and ::1/128, as dnsdist */

@@ -273,9 +273,13 @@ int console_cmds_run(lua_State *L, const char *line, size_t len, char **out, siz
 	rt->outlen = 0;
 	rt->oom = false;
 	lua_settop(L, 1); /* the error handler stays at index 1 (cfg_console_state) */
+	/* the web server reads rules and the ACL under this lock (conf.h) */
+	pthread_mutex_t *lock = &rt->src->conf->ctl_lock;
+	pthread_mutex_lock(lock);
 	int ret = load_line(L, line, len);
 	if (ret == LUA_OK)
 		ret = lua_pcall(L, 0, LUA_MULTRET, 1);
+	pthread_mutex_unlock(lock);
 	if (ret != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 		ob_add(rt, "Error: ", 7);

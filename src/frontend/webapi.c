@@ -183,9 +183,12 @@ char *webapi_servers(const struct web *web, const struct web_snap *s)
 	json_object_set_new(root, "servers", servers);
 	json_object_set_new(root, "frontends", frontends_json(conf));
 	json_object_set_new(root, "pools", pools);
+	/* the console may be changing these: it holds ctl_lock meanwhile */
+	pthread_mutex_lock(&((struct fe_conf *)conf)->ctl_lock);
 	json_object_set_new(root, "rules", rules_json(conf->rules, conf->nrules));
 	json_object_set_new(root, "response-rules", rules_json(conf->resp_rules, conf->nresp_rules));
 	json_object_set_new(root, "acl", acl_json(conf));
+	pthread_mutex_unlock(&((struct fe_conf *)conf)->ctl_lock);
 	json_object_set_new(root, "statistics", stats_object(web, s));
 	json_object_set_new(root, "dnsgate", dnsgate_json(web, s));
 	char *text = json_dumps(root, JSON_COMPACT);

@@ -216,6 +216,8 @@ static void render_rules(const struct web *web, struct webbuf *b)
 {
 	const struct fe_conf *conf = web->src.conf;
 	head(b, "dnsdist_rule_hits", "counter", "Number of hits of that rule");
+	/* the console may be replacing the chains: it holds ctl_lock meanwhile */
+	pthread_mutex_lock((pthread_mutex_t *)&conf->ctl_lock);
 	for (int pass = 0; pass < 2; pass++) {
 		const struct fe_rule_entry *r = pass == 0 ? conf->rules : conf->resp_rules;
 		int n = pass == 0 ? conf->nrules : conf->nresp_rules;
@@ -228,6 +230,7 @@ static void render_rules(const struct web *web, struct webbuf *b)
 			webbuf_printf(b, "dnsdist_rule_hits{id=\"%s\"} %llu\n", id, LD(r[i].matches));
 		}
 	}
+	pthread_mutex_unlock((pthread_mutex_t *)&conf->ctl_lock);
 }
 
 /* dnsgate's own series: drops by reason, answers by RCODE, web refusals. */

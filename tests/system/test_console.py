@@ -282,3 +282,48 @@ def test_dnsgate_client_drives_dnsdist(tmp_path):
         assert p.returncode != 0 and "key mismatch" in p.stderr
     finally:
         procs.terminate(proc)
+
+
+def test_runtime_changes_while_the_web_server_reads(tmp_path):
+    """The console replaces rule chains and the ACL while the web server
+    renders them (/metrics rule hits, the API's rules and acl): both hold
+    the configuration's control lock, so neither sees a freed chain (the
+    ASan build turns a miss into a failure)."""
+    import threading
+    import urllib.request
+    cport, wport = free_port(), free_port()
+    lua = """
+setLocal("127.0.0.1:{port}")
+controlSocket("127.0.0.1:{cport}")
+setKey("{key}")
+webserver("127.0.0.1:{wport}")
+setWebserverConfig({{apiKey="k", password="p"}})
+newServer{{address="127.0.0.1:1", name="nowhere"}}
+"""
+    fe = Frontend(tmp_path / "fe", lua, cport=cport, wport=wport, key=KEY).start()
+    stop = threading.Event()
+    fetched = []
+
+    def scrape():
+        while not stop.is_set() and len(fetched) < 2000:
+            for path in ("/metrics", "/api/v1/servers/localhost"):
+                req = urllib.request.Request("http://127.0.0.1:%d%s" % (wport, path),
+                                             headers={"X-API-Key": "k"})
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    fetched.append(r.status)
+    t = threading.Thread(target=scrape)
+    t.start()
+    try:
+        script = "; ".join(['addAction("x%d.example.", DropAction(), {name="r%d"})' % (i, i)
+                            for i in range(20)] +
+                           ['rmRule("r%d")' % i for i in range(20)] +
+                           ['addACL("10.%d.0.0/16")' % i for i in range(20)])
+        for _ in range(5):
+            assert console(fe, script) == ""
+    finally:
+        stop.set()
+        t.join(30)
+    assert fetched and set(fetched) == {200}
+    assert fe.proc.poll() is None
+    assert "10.19.0.0/16" in console(fe, "showACL()")
+    assert fe.stop() == 0
