@@ -327,3 +327,30 @@ newServer{{address="127.0.0.1:1", name="nowhere"}}
     assert fe.proc.poll() is None
     assert "10.19.0.0/16" in console(fe, "showACL()")
     assert fe.stop() == 0
+
+
+def test_verbose_health_checks_at_run_time(tmp_path):
+    """setVerboseHealthChecks from the console: failed checks of a dead
+    backend are logged one by one once it is on, and no more once off."""
+    cport = free_port()
+    lua = """
+setLocal("127.0.0.1:{port}")
+controlSocket("127.0.0.1:{cport}")
+setKey("{key}")
+newServer{{address="127.0.0.1:1", name="dead", checkInterval=1}}
+"""
+    fe = Frontend(tmp_path / "fe", lua, cport=cport, key=KEY).start()
+    try:
+        fe.log.wait_for(r"backend .*dead.* UP -> DOWN", timeout=10)
+        time.sleep(1.5)
+        assert "health check of backend dead failed" not in fe.log_text()
+        assert console(fe, "setVerboseHealthChecks(true)") == ""
+        fe.log.wait_for(r"health check of backend dead failed", timeout=5)
+        fe.log.wait_for(r"health check of backend dead failed", timeout=5)
+        console(fe, "setVerboseHealthChecks(false)")
+        time.sleep(0.5)  # a check in progress may still report
+        n = fe.log_text().count("health check of backend dead failed")
+        time.sleep(2.5)
+        assert fe.log_text().count("health check of backend dead failed") == n
+    finally:
+        assert fe.stop() == 0
