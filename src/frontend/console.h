@@ -101,7 +101,12 @@ struct console_rt {
 	char *out;                     /* what the running command printed */
 	size_t outlen, outcap;
 	bool oom;                      /* the output could not grow: reported as an error */
+	uint64_t deadline_us;          /* the running command is stopped after this */
 };
+
+/* How long one console command may run: it holds the control lock that the
+ * web server also takes (conf.h), so a runaway loop must not hold it forever. */
+#define CONSOLE_CMD_MAX_US (10 * 1000000ull)
 
 /** The runtime view bound to L, or NULL outside the console (a file loading). */
 struct console_rt *console_rt_get(struct lua_State *L);

@@ -267,6 +267,16 @@ static int load_line(lua_State *L, const char *line, size_t len)
 	return ret;
 }
 
+/* Count hook: stops a command that ran past its deadline (while(true) do end). */
+static void deadline_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	struct console_rt *rt = console_rt_get(L);
+	if (dg_clock_now_us() > rt->deadline_us)
+		luaL_error(L, "the command ran for more than %d seconds and was stopped",
+			   (int)(CONSOLE_CMD_MAX_US / 1000000));
+}
+
 int console_cmds_run(lua_State *L, const char *line, size_t len, char **out, size_t *outlen)
 {
 	struct console_rt *rt = console_rt_get(L);
@@ -276,9 +286,12 @@ int console_cmds_run(lua_State *L, const char *line, size_t len, char **out, siz
 	/* the web server reads rules and the ACL under this lock (conf.h) */
 	pthread_mutex_t *lock = &rt->src->conf->ctl_lock;
 	pthread_mutex_lock(lock);
+	rt->deadline_us = dg_clock_now_us() + CONSOLE_CMD_MAX_US;
+	lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 100000);
 	int ret = load_line(L, line, len);
 	if (ret == LUA_OK)
 		ret = lua_pcall(L, 0, LUA_MULTRET, 1);
+	lua_sethook(L, NULL, 0, 0);
 	pthread_mutex_unlock(lock);
 	if (ret != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);

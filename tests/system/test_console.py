@@ -62,12 +62,12 @@ addAction(AllRule(), PoolAction("rec"))
     r2.stop()
 
 
-def console(fe, cmd, key=None, check=True):
+def console(fe, cmd, key=None, check=True, timeout=10):
     """dnsgate -c -C <the frontend's file> -e cmd; returns stdout."""
     args = [str(DNSGATE), "-C", str(fe.conf_path), "-c", "-e", cmd]
     if key:
         args[1:1] = ["-k", key]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=10)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     if check:
         assert p.returncode == 0, p.stderr
     return p.stdout if check else p
@@ -354,3 +354,15 @@ newServer{{address="127.0.0.1:1", name="dead", checkInterval=1}}
         assert fe.log_text().count("health check of backend dead failed") == n
     finally:
         assert fe.stop() == 0
+
+
+@pytest.mark.slow
+def test_runaway_command_is_stopped(lab):
+    """A loop typed on the console is stopped after 10 s (it holds the lock
+    the web server takes); the console and the data plane keep working."""
+    t0 = time.monotonic()
+    out = console(lab, "while true do end", timeout=30)
+    assert out.startswith("Error: ") and "was stopped" in out
+    assert 9 < time.monotonic() - t0 < 20
+    assert lab.query("after.spread.lab.").rcode() == dns.rcode.NOERROR
+    assert console(lab, "1+1") == "2\n"
