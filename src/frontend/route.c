@@ -130,10 +130,10 @@ void route_fix_answer(struct fe_query *q)
 }
 
 /* True when a server of the pool adds ECS (useClientSubnet). */
-static bool pool_has_ecs(const struct pool_rt *prt)
+static bool pool_has_ecs(const struct fe_pool *pool)
 {
-	for (size_t i = 0; i < prt->n; i++)
-		if (prt->servers[i]->use_client_subnet)
+	for (int i = 0; i < pool->nservers; i++)
+		if (pool->servers[i]->use_client_subnet)
 			return true;
 	return false;
 }
@@ -155,9 +155,10 @@ static enum route_kind answer_rules(struct worker *w, struct fe_query *q, bool c
 
 static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 {
-	const struct pool_rt *prt = worker_pool(w, q->pool);
-	bool early = prt != NULL && q->use_ecs && pool_has_ecs(prt);
-	if (early)
+	/* the runtime pool (a scan of the worker's pools) only when needed */
+	const struct pool_rt *prt = NULL;
+	bool early = q->pool != NULL && q->use_ecs && pool_has_ecs(q->pool);
+	if (early && (prt = worker_pool(w, q->pool)) != NULL)
 		r->be = worker_select(w, prt, q);
 	if (r->be != NULL && r->be->use_client_subnet && q->use_ecs) {
 		int ret = add_ecs(w->conf, q);
@@ -171,7 +172,7 @@ static void route_forward(struct worker *w, struct fe_query *q, struct route *r)
 		r->kind = answer_rules(w, q, true);
 		return;
 	}
-	if (!early && prt != NULL)
+	if (!early && (prt = worker_pool(w, q->pool)) != NULL)
 		r->be = worker_select(w, prt, q);
 	if (r->be == NULL) {
 		r->kind = route_no_server(w, q);
