@@ -13,6 +13,7 @@
 #include "frontend/pcache.h"
 #include "frontend/rulec.h"
 #include "frontend/rules.h"
+#include "frontend/vrrpctl.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
@@ -139,6 +140,7 @@ void fe_conf_free(struct fe_conf *conf)
 	free(conf->acl_live);
 	dg_nmg_clear(&conf->console_acl);
 	free(conf->listeners);
+	vrrpctl_conf_free(conf->vrrp);
 	free(conf->console_addr);
 	free(conf->console_key);
 	free(conf->webserver_addr);

@@ -33,6 +33,7 @@ struct rings;
 struct rule_prog;
 struct luart;
 struct dynblock;
+struct fe_vrrps;
 
 #define FE_NAME_MAX 64
 
@@ -231,6 +232,9 @@ struct fe_conf {
 	unsigned console_max_conns;           /* setConsoleMaximumConcurrentConnections; 0: no limit */
 	char *webserver_addr;
 	struct fe_webconf web;
+
+	/* addVRRP{}: virtual routers (vrrpctl.h); NULL when none */
+	struct fe_vrrps *vrrp;
 
 	/* -u/--uid and -g/--gid: the daemon switches to them after binding (NULL: stay), privs.h */
 	char *run_user;

@@ -33,6 +33,7 @@
 #include "frontend/rings.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
+#include "frontend/vrrpctl.h"
 #include "frontend/web.h"
 #include "frontend/worker.h"
 #include "lib/clock.h"
@@ -49,6 +50,7 @@ struct daemon {
 	struct health *health;
 	struct web *web;            /* NULL without webserver() */
 	struct console *console;    /* NULL without controlSocket() */
+	struct vrrpctl *vrrp;       /* NULL without addVRRP{} */
 	pthread_t ctl;
 	bool ctl_started;
 	struct dynctl *dynctl;      /* dynamic blocks' once-a-second round */
@@ -189,6 +191,8 @@ static int start_workers(struct daemon *d)
 	free(udp);
 	free(tcp);
 	/* -u/-g: every listener is bound and no worker runs yet. */
+	if (ret == DG_OK && d->conf->vrrp != NULL) /* raw sockets: before the drop */
+		d->vrrp = vrrpctl_new(d->conf, d->workers, d->nworkers, &ret);
 	if (ret == DG_OK)
 		ret = privs_drop(d->conf->run_user, d->conf->run_group);
 	for (unsigned k = 0; ret == DG_OK && k < d->nworkers; k++)
@@ -199,16 +203,21 @@ static int start_workers(struct daemon *d)
 static void *control_main(void *arg)
 {
 	struct daemon *d = arg;
-	int hfd = health_fd(d->health);
+	int hfd = health_fd(d->health), wfd = hfd;
+	/* VRRP's set watches the health checker's too: one wait for both. */
+	if (d->vrrp != NULL && vrrpctl_start(d->vrrp, hfd) == DG_OK)
+		wfd = vrrpctl_fd(d->vrrp);
 	while (!atomic_load(&d->ctl_stop)) {
-		uint64_t now = dg_clock_now_us(), next = health_next_us(d->health);
+		uint64_t now = dg_clock_now_us();
+		uint64_t next = vrrpctl_next_us(d->vrrp, health_next_us(d->health));
 		int ms = next <= now ? 0 : (int)((next - now) / 1000 + 1);
 		if (ms > 100)
 			ms = 100;
 		struct epoll_event ev;
-		int n = epoll_wait(hfd, &ev, 1, ms);
+		int n = epoll_wait(wfd, &ev, 1, ms);
 		(void)n;
 		health_process(d->health, dg_clock_now_us());
+		vrrpctl_process(d->vrrp, dg_clock_now_us());
 		dynctl_tick(d->dynctl, dg_clock_now_us());
 	}
 	return NULL;
@@ -247,6 +256,28 @@ static void wait_for_signal(const sigset_t *set)
 		int sig = sigtimedwait(set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM) {
 			dg_log(LOG_NOTICE, "daemon", "got %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			return;
+		}
+	}
+}
+
+/*
+ * A graceful VRRP stop before the workers stop: the instances send
+ * priority 0 and keep the VIPs until the backup is heard, while the
+ * workers still answer, so no query is lost. Bounded by the instances' own
+ * limit; a second signal stops at once.
+ */
+static void drain_vrrp(struct daemon *d, const sigset_t *set)
+{
+	if (d->vrrp == NULL || !d->ctl_started)
+		return;
+	vrrpctl_request_shutdown(d->vrrp);
+	uint64_t deadline = dg_clock_now_us() + vrrpctl_drain_bound_us(d->vrrp) + 1000000;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	while (!vrrpctl_is_done(d->vrrp) && dg_clock_now_us() < deadline) {
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			dg_log(LOG_NOTICE, "daemon", "second signal: not waiting for the VRRP handover");
 			return;
 		}
 	}
@@ -303,6 +334,8 @@ static void shutdown_all(struct daemon *d)
 	atomic_store(&d->ctl_stop, true);
 	if (d->ctl_started)
 		pthread_join(d->ctl, NULL);
+	vrrpctl_free(d->vrrp); /* the control thread is gone: the instances are ours */
+	d->vrrp = NULL;
 	if (d->workers != NULL)
 		log_stats(d);
 	for (unsigned k = 0; d->workers != NULL && k < d->nworkers; k++)
@@ -396,6 +429,7 @@ int daemon_run(struct fe_conf *conf)
 		log_start(&d);
 		(void)sdnotify("READY=1"); /* Type=notify: serving from now on */
 		wait_for_signal(&set);
+		drain_vrrp(&d, &set);
 		(void)sdnotify("STOPPING=1");
 	}
 	shutdown_all(&d);

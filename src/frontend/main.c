@@ -13,6 +13,7 @@
 #include "frontend/console_client.h"
 #include "frontend/config/cfg.h"
 #include "frontend/daemon.h"
+#include "frontend/vrrpctl.h"
 #include "lib/log.h"
 
 #ifndef DNSGATE_VERSION
@@ -31,6 +32,9 @@ static struct fe_conf *main_load(const struct cli *cli, const char **file)
 	if (*file && cfg_load_file(conf, *file, err, sizeof(err)) < 0)
 		goto fail;
 	if (cli_apply_post(cli, conf, err, sizeof(err)) < 0)
+		goto fail;
+	/* The listeners are final only now: a VIP no listener serves is an error. */
+	if (vrrpctl_lint(conf, err, sizeof(err)) < 0)
 		goto fail;
 	return conf;
 

@@ -45,5 +45,6 @@ $(LIBFE): $(FE_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(DNSGATE): $(B)/src/frontend/main.o $(LIBFE) $(LIBDG)
-	$(CC) $(LDFLAGS.$(VARIANT)) -o $@ $< $(LIBFE) $(LIBDG) $(DAEMON_LDLIBS)
+# libvrrp.a is included after this file, so its name is spelt out here.
+$(DNSGATE): $(B)/src/frontend/main.o $(LIBFE) $(B)/libvrrp.a $(LIBDG)
+	$(CC) $(LDFLAGS.$(VARIANT)) -o $@ $< $(LIBFE) $(LIBVRRP) $(LIBDG) $(DAEMON_LDLIBS)

@@ -127,3 +127,16 @@ char *webapi_servers(const struct web *web, const struct web_snap *s);
  * @return a malloc'd string (caller frees), NULL on OOM.
  */
 char *webapi_jsonstat(const struct web *web, const struct web_snap *s);
+
+struct json_t;
+struct fe_conf;
+
+/**
+ * The "vrrp" member of /api/v1/servers/localhost: one object per
+ * addVRRP{} with its configuration and the control thread's snapshot
+ * (webvrrp.c). A new reference (caller owns it), NULL on OOM.
+ */
+struct json_t *webvrrp_json(const struct fe_conf *conf);
+
+/** Appends the dnsgate_vrrp_* series (none without addVRRP{}) to b. */
+void webvrrp_metrics(const struct fe_conf *conf, struct webbuf *b);

@@ -191,6 +191,7 @@ char *webapi_servers(const struct web *web, const struct web_snap *s)
 	pthread_mutex_unlock(&((struct fe_conf *)conf)->ctl_lock);
 	json_object_set_new(root, "statistics", stats_object(web, s));
 	json_object_set_new(root, "dnsgate", dnsgate_json(web, s));
+	json_object_set_new(root, "vrrp", webvrrp_json(conf));
 	char *text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return text;

@@ -263,4 +263,5 @@ void webmetrics_render(const struct web *web, const struct web_snap *s, struct w
 	render_pools(web, out);
 	render_rules(web, out);
 	render_dnsgate(web, s, out);
+	webvrrp_metrics(web->src.conf, out);
 }

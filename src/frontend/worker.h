@@ -168,6 +168,17 @@ DG_MUSTCHECK int worker_rewatch(struct worker *w, struct wev *ev, uint32_t event
 /** Removes ev from the loop (before closing its fd). */
 void worker_unwatch(struct worker *w, struct wev *ev);
 
+/**
+ * The worker's heartbeat: a counter its loop bumps once per iteration (at
+ * least every W_TICK_MS while it runs). A value that stops changing means
+ * a hung or stopped loop; VRRP sends adverts only while every worker's
+ * advances (vrrpctl.h). One relaxed atomic load; any thread.
+ */
+static inline uint64_t worker_heartbeat(const struct worker *w)
+{
+	return atomic_load_explicit(&w->heartbeat, memory_order_relaxed);
+}
+
 /** A random 32-bit number from the worker's generator. Worker thread. */
 uint32_t worker_rand(struct worker *w);
 

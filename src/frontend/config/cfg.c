@@ -266,6 +266,7 @@ static void cfg_setup(lua_State *L, struct fe_conf *conf)
 	cfg_register(L, cfg_rules_fns);
 	cfg_register(L, cfg_inspect_fns);
 	cfg_register(L, cfg_luaact_fns);
+	cfg_register(L, cfg_vrrp_fns);
 	cfg_register(L, cfg_dynblock_fns);
 	cfg_register(L, cfg_rules_ext_fns);
 	cfg_register(L, cfg_odds_fns);

@@ -31,6 +31,8 @@ extern const struct cfg_fn cfg_rules_fns[];
 extern const struct cfg_fn cfg_inspect_fns[];
 /* lua_luaact.c: LuaAction, LuaResponseAction, LuaRule. */
 extern const struct cfg_fn cfg_luaact_fns[];
+/* lua_vrrp.c: addVRRP, showVRRP (dnsgate's own; issue 7). */
+extern const struct cfg_fn cfg_vrrp_fns[];
 /* lua_dynblock.c: dynBlockRulesGroup, exceedQRate, addDynBlocks, showDynBlocks, ... */
 extern const struct cfg_fn cfg_dynblock_fns[];
 /* lua_rules_ext.c: the selectors and actions of issue 6 (RecordsCountRule, DelayAction, ...). */
