@@ -50,10 +50,10 @@ struct daemon {
 	struct health *health;
 	struct web *web;            /* NULL without webserver() */
 	struct console *console;    /* NULL without controlSocket() */
-	struct vrrpctl *vrrp;       /* NULL without addVRRP{} */
 	pthread_t ctl;
 	bool ctl_started;
 	struct dynctl *dynctl;      /* dynamic blocks' once-a-second round */
+	struct vrrpctl *vrrp;       /* NULL without addVRRP{} */
 	_Atomic bool ctl_stop;
 };
 
@@ -429,8 +429,8 @@ int daemon_run(struct fe_conf *conf)
 		log_start(&d);
 		(void)sdnotify("READY=1"); /* Type=notify: serving from now on */
 		wait_for_signal(&set);
-		drain_vrrp(&d, &set);
 		(void)sdnotify("STOPPING=1");
+		drain_vrrp(&d, &set);
 	}
 	shutdown_all(&d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
