@@ -675,6 +675,22 @@ static struct opts share(const struct opts *o, unsigned t)
 	return p;
 }
 
+/* Frees what setup gave thread l (sockets, tables, names). */
+static void load_free(struct load *l)
+{
+	for (unsigned i = 0; i < l->o.nsock; i++)
+		if (l->fds[i] > 0)
+			close(l->fds[i]);
+	if (l->ep > 0)
+		close(l->ep);
+	free(l->tab);
+	free(l->sbufs);
+	free(l->rbufs);
+	free(l->nm.wire);
+	free(l->nm.off);
+	free(l->nm.len);
+}
+
 static void *thread_main(void *arg)
 {
 	struct load *l = arg;
@@ -735,7 +751,9 @@ int main(int argc, char **argv)
 	for (unsigned t = 0; t < o.threads; t++) {
 		pthread_join(th[t], NULL);
 		merge(&sum, &ls[t]);
+		load_free(&ls[t]);
 	}
+	free(ls);
 	sum.o = o;
 	report(&sum);
 	return 0;

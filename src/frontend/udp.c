@@ -125,34 +125,21 @@ static void handle_query(struct worker *w, struct udp_sock *us, unsigned i)
 	dg_arena_reset(&w->arena);
 }
 
-/*
- * Sets up the shared receive headers for a listener. recvmmsg writes only
- * the lengths and msg_flags, so when the pointers are still ours (the
- * backend path, backend.c, sets all W_BATCH headers up its own way), only
- * the two lengths are reset: entry 0 tells whose they are.
- */
-static void rx_prepare(struct worker *w, bool wildcard)
-{
-	const struct msghdr *m0 = &w->rx[0].msg_hdr;
-	bool ours = m0->msg_name == &w->rxaddr[0] && (m0->msg_control != NULL) == wildcard;
-	for (unsigned i = 0; i < W_BATCH; i++) {
-		struct msghdr *mh = &w->rx[i].msg_hdr;
-		if (!ours) {
-			mh->msg_name = &w->rxaddr[i];
-			mh->msg_iov = &w->rxiov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = wildcard ? w->rxctl[i].buf : NULL;
-		}
-		mh->msg_namelen = sizeof(w->rxaddr[i]);
-		mh->msg_controllen = wildcard ? sizeof(w->rxctl[i].buf) : 0;
-	}
-}
-
 void udp_on_readable(struct worker *w, struct wev *ev, uint32_t events)
 {
 	struct udp_sock *us = (struct udp_sock *)ev;
 	(void)events;
-	rx_prepare(w, us->wildcard);
+	/* Field by field: recvmmsg reads no other field and writes only the
+	 * lengths and msg_flags, so nothing else needs clearing per batch. */
+	for (unsigned i = 0; i < W_BATCH; i++) {
+		struct msghdr *mh = &w->rx[i].msg_hdr;
+		mh->msg_name = &w->rxaddr[i];
+		mh->msg_namelen = sizeof(w->rxaddr[i]);
+		mh->msg_iov = &w->rxiov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = us->wildcard ? w->rxctl[i].buf : NULL;
+		mh->msg_controllen = us->wildcard ? sizeof(w->rxctl[i].buf) : 0;
+	}
 	int n = recvmmsg(ev->fd, w->rx, W_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
 		if (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
