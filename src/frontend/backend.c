@@ -7,6 +7,7 @@
 #include "frontend/backend.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,7 +19,10 @@
 #include "frontend/rules.h"
 #include "frontend/udp.h"
 #include "frontend/worker.h"
+#include "lib/edns.h"
+#include "lib/err.h"
 #include "lib/log.h"
+#include "lib/pkt.h"
 
 int backend_open(struct worker *w, struct wbackend *wb, struct fe_backend *be)
 {
@@ -155,6 +159,30 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
 		udp_queue(w, listener, q->buf, q->len, &client, &local, q->ifindex);
 }
 
+int backend_truncate_tc(uint8_t *buf, size_t len, size_t cap, size_t qend, bool add_opt)
+{
+	if (buf == NULL || len < DG_HDR_LEN || qend < DG_HDR_LEN || qend > len || len > cap)
+		return DG_EINVAL;
+	if (!(buf[2] & 0x02)) /* TC */
+		return (int)len;
+	/* A malformed rest only costs the OPT, as in dnsdist. */
+	int opt = add_opt ? dg_edns_wire_find(buf, len) : DG_ENOTFOUND;
+	uint16_t payload = 0;
+	uint8_t do_bit = 0;
+	if (opt >= 0 && (size_t)opt + DG_EDNS_OPT_FIXED <= len) {
+		payload = (uint16_t)(buf[opt + 3] << 8 | buf[opt + 4]);
+		do_bit = buf[opt + 7] & 0x80; /* TTL: ext-rcode, version, DO|Z, Z */
+	}
+	memset(buf + 6, 0, 6);
+	if (opt < 0)
+		return (int)qend;
+	int n = dg_edns_wire_add_opt(buf, qend, cap, payload);
+	if (n < 0)
+		return (int)qend;
+	buf[qend + 7] |= do_bit;
+	return n;
+}
+
 /* Rebuilds the query context of a matched answer from its slot. */
 static void answer_query(struct worker *w, struct fe_query *q, const struct idslot *s)
 {
@@ -193,6 +221,12 @@ static void handle_answer(struct worker *w, struct wbackend *wb, uint8_t *buf, s
 	buf[1] = (uint8_t)s->orig_id;
 	q.hdr.id = s->orig_id;
 	answer_query(w, &q, s);
+	if (w->conf->truncate_tc) {
+		int n = backend_truncate_tc(buf, len, W_BUFSZ, q.q.end_off,
+						w->conf->add_edns_to_self);
+		if (n >= 0)
+			q.len = len = (size_t)n;
+	}
 	backend_note_latency(w, wb->be->index, w->now_us - s->sent_us, buf[3] & 0x0fu);
 	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, len,
 			   (uint32_t)(w->now_us - s->sent_us), wb->be->index);

@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/compiler.h"
@@ -69,6 +71,20 @@ void backend_deliver_udp(struct worker *w, struct fe_query *q, struct pcache *ca
  */
 void backend_fill_meta(struct idslot *s, const struct fe_query *q, const struct route *r,
 		       uint16_t listener);
+
+/**
+ * truncateTC(true): cuts an answer with TC set down to its header and
+ * question (ANCOUNT, NSCOUNT, ARCOUNT zeroed), as dnsdist does for UDP
+ * answers from a backend. When the answer carried an OPT record and
+ * add_opt is set (setAddEDNSToSelfGeneratedResponses, default true), a
+ * fresh empty one with the same payload size and DO bit is appended; its
+ * options are dropped.
+ * qend is the offset just past the question (dg_question.end_off).
+ * @retval >=0 the new length (len unchanged when TC is clear).
+ * @retval DG_EINVAL when qend is not inside the message.
+ */
+DG_MUSTCHECK int backend_truncate_tc(uint8_t *buf, size_t len, size_t cap, size_t qend,
+				     bool add_opt);
 
 /**
  * Folds one answer's latency into the backend's moving average and counts

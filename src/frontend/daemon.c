@@ -418,7 +418,7 @@ int daemon_run(struct fe_conf *conf)
 		ret = -err;
 	}
 	if (ret == DG_OK && conf->webserver_addr != NULL) {
-		struct web_src src = { conf, d.workers, d.nworkers, NULL };
+		struct web_src src = { conf, d.workers, d.nworkers, conf->rings };
 		ret = web_start(&d.web, &src);
 	}
 	if (ret == DG_OK && conf->console_addr != NULL) {

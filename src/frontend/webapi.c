@@ -4,7 +4,7 @@
  * The JSON API, built with jansson: /api/v1/servers/localhost in dnsdist's
  * shape (daemon_type, version, servers, frontends, pools, rules,
  * response-rules, acl, local, statistics) plus a "dnsgate" object the
- * dashboard uses (QPS history, refusals), and /jsonstat?command=stats.
+ * dashboard uses (QPS history, refusals, top clients), and /jsonstat?command=stats.
  * Every json_*_new result may be NULL on OOM; jansson's set_new/append_new
  * functions accept NULL and fail, and json_dumps of a partial tree is
  * still valid JSON, so OOM costs fields, never a crash.
@@ -17,6 +17,7 @@
 #include "frontend/conf.h"
 #include "frontend/pcache.h"
 #include "frontend/rules.h"
+#include "frontend/tops.h"
 #include "frontend/web_int.h"
 #include "lib/nmg.h"
 #include "lib/sockaddr.h"
@@ -150,18 +151,45 @@ static json_t *acl_json(const struct fe_conf *conf)
 	return s;
 }
 
+/* Seconds of queries the dashboard's top clients count. */
+#define WEB_TOP_SECONDS 60
+/* Clients listed. */
+#define WEB_TOP_CLIENTS 10
+
+/* The clients with the most queries in the last WEB_TOP_SECONDS, most
+ * first: [{client, queries}]; null when the server has no rings. */
+static json_t *top_clients_json(const struct web *web, const struct web_snap *s)
+{
+	if (web->src.rings == NULL)
+		return json_null();
+	uint64_t since = s->taken_us > WEB_TOP_SECONDS * 1000000ull
+				 ? s->taken_us - WEB_TOP_SECONDS * 1000000ull : 0;
+	struct tally t = { .rcode = -1 };
+	tops_count(&t, web->src.rings, TOPS_CLIENTS, since);
+	size_t n = t.oom ? 0 : tops_sort(&t);
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < n && i < WEB_TOP_CLIENTS; i++) {
+		char addr[64];
+		tops_key_text(&t, &t.ent[i], true, addr, sizeof(addr));
+		json_array_append_new(a, json_pack("{s:s, s:I}", "client", addr, "queries",
+						   (json_int_t)t.ent[i].count));
+	}
+	tops_free(&t);
+	return a;
+}
+
 /* The dashboard's extras: QPS history (oldest first) and refusal counts. */
 static json_t *dnsgate_json(const struct web *web, const struct web_snap *s)
 {
 	json_t *hist = json_array();
 	for (unsigned i = 0; hist != NULL && i < s->nhist; i++)
 		json_array_append_new(hist, num(s->hist[i]));
-	return json_pack("{s:o, s:f, s:{s:o, s:o, s:o}, s:o}", "qpsHistory",
+	return json_pack("{s:o, s:f, s:{s:o, s:o, s:o}, s:o, s:o}", "qpsHistory",
 			 hist ? hist : json_array(), "qps", s->qps, "webRefused", "acl",
 			 num(LDD(web->refused[WEB_REFUSE_ACL])), "apikey",
 			 num(LDD(web->refused[WEB_REFUSE_APIKEY])), "password",
 			 num(LDD(web->refused[WEB_REFUSE_PASSWORD])), "sampledAtMs",
-			 num((double)(s->taken_us / 1000)));
+			 num((double)(s->taken_us / 1000)), "topClients", top_clients_json(web, s));
 }
 
 char *webapi_servers(const struct web *web, const struct web_snap *s)

@@ -12,7 +12,10 @@ for system tests that must see exactly what the frontend forwarded:
 Every query is answered NOERROR with one A record (be.address, TTL be.ttl),
 so the frontend's default health check (a.root-servers.net. A) passes. A
 query that carried ECS gets it back with scope = source prefix, as a
-resolver that used it would (RFC 7871 §7.2.1).
+resolver that used it would (RFC 7871 §7.2.1). With be.tc_names holding a
+name (text, absolute), UDP answers to it also set TC=1 and, when the query had EDNS, carry an
+OPT (payload be.tc_payload, DO echoed, one option), as a server that
+truncated would.
 """
 import collections
 import select
@@ -21,6 +24,7 @@ import struct
 import threading
 
 import dns.edns
+import dns.flags
 import dns.message
 import dns.rcode
 import dns.rrset
@@ -56,6 +60,8 @@ class PyBackend:
                 self.sock.close()
         self.lsock.listen(16)
         self.conns = {}         # TCP socket -> bytes received so far
+        self.tc_names = set()   # UDP answers to these names set TC=1
+        self.tc_payload = 1232
         self.seen = []
         self.lock = threading.Lock()
         self._stop = threading.Event()
@@ -76,16 +82,21 @@ class PyBackend:
         with self.lock:
             return [s for s in self.seen if qname is None or s.qname == qname]
 
-    def _answer(self, q):
+    def _answer(self, q, udp=False):
         r = dns.message.make_response(q)
         r.answer.append(dns.rrset.from_text(q.question[0].name, self.ttl, "IN", "A",
                                             self.address))
         ecs = ecs_of(q)
         if ecs is not None:
             r.use_edns(0, options=[dns.edns.ECSOption(ecs[0], ecs[1], ecs[1])])
+        if udp and q.question[0].name.to_text() in self.tc_names:
+            r.flags |= dns.flags.TC
+            if q.edns >= 0:     # no OPT to a query without one (RFC 6891 §7)
+                r.use_edns(0, q.ednsflags & dns.flags.DO, self.tc_payload,
+                           options=[dns.edns.GenericOption(65001, b"\x01\x02")])
         return r.to_wire()
 
-    def _handle(self, data):
+    def _handle(self, data, udp=False):
         """The answer's wire to one query's wire, or None for garbage."""
         try:
             q = dns.message.from_wire(data)
@@ -94,7 +105,7 @@ class PyBackend:
         with self.lock:
             self.seen.append(Seen(q.question[0].name.to_text(), q.question[0].rdtype,
                                   q.edns >= 0, ecs_of(q)))
-        return self._answer(q)
+        return self._answer(q, udp)
 
     def _tcp_readable(self, c):
         chunk = c.recv(65535)
@@ -117,7 +128,7 @@ class PyBackend:
             for s in ready:
                 if s is self.sock:
                     data, peer = self.sock.recvfrom(65535)
-                    out = self._handle(data)
+                    out = self._handle(data, udp=True)
                     if out is not None:
                         self.sock.sendto(out, peer)
                 elif s is self.lsock:

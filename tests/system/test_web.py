@@ -101,9 +101,10 @@ setWebserverConfig{{password="{pw}", apiKey="{key}", hashPlaintextCredentials=tr
         r.stop()
 
 
-def send_udp(fe, names):
+def send_udp(fe, names, source=None):
     for n in names:
-        dns.query.udp(dns.message.make_query(n, "A"), "127.0.0.1", port=fe.port, timeout=2)
+        dns.query.udp(dns.message.make_query(n, "A"), "127.0.0.1", port=fe.port, timeout=2,
+                      source=source)
 
 
 def wait_sampled(web, pred, timeout=5.0):
@@ -297,3 +298,23 @@ def test_dashboard_in_chromium_matches_api(lab, tmp_path):
     assert shot.exists() and shot.stat().st_size > 10000, r.stderr[-2000:]
     if os.environ.get("DNSGATE_SAVE_SCREENSHOT"):
         shutil.copy(shot, os.environ["DNSGATE_SAVE_SCREENSHOT"])
+
+
+@pytest.mark.slow
+def test_top_clients_in_api_and_dashboard(lab, tmp_path):
+    """Two loopback clients, 30 and 10 queries: the API's topClients and the
+    dashboard's table list them most first, with those counts."""
+    fe, web, _ = lab
+    send_udp(fe, ["example.com."] * 10, source="127.0.0.3")
+    send_udp(fe, ["example.com.", "whoami.lab."] * 15, source="127.0.0.2")
+    want = [{"client": "127.0.0.2", "queries": 30}, {"client": "127.0.0.3", "queries": 10}]
+    a = wait_sampled(web, lambda a: a["dnsgate"]["topClients"] == want)
+    assert a["dnsgate"]["topClients"] == want
+    if not shutil.which("chromium"):
+        return
+    url = web.base.replace("http://", "http://admin:%s@" % PASSWORD) + "/"
+    dom = chromium(["--user-data-dir=%s" % (tmp_path / "chrome"), "--dump-dom", url]).stdout
+    ids = dict(re.findall(r'id="([\w-]+)"[^>]*>([^<]*)<', dom))
+    assert ids.get("status") == "live", dom[:2000]
+    got = [(ids.get("top-%d-client" % i), ids.get("top-%d-queries" % i)) for i in range(3)]
+    assert got == [("127.0.0.2", "30"), ("127.0.0.3", "10"), (None, None)], dom[:4000]
