@@ -13,12 +13,10 @@
 #include "frontend/console_client.h"
 #include "frontend/config/cfg.h"
 #include "frontend/daemon.h"
+#include "frontend/version.h"
 #include "frontend/vrrpctl.h"
 #include "lib/log.h"
 
-#ifndef DNSGATE_VERSION
-#define DNSGATE_VERSION "0.1"
-#endif
 
 /* Builds the configuration from the file and the command line, or explains why not. */
 static struct fe_conf *main_load(const struct cli *cli, const char **file)

@@ -434,3 +434,17 @@ int rule_describe(const struct rule *r, char *out, size_t outsz)
 	describe(&b, r);
 	return b.over ? DG_ESPACE : (int)b.len;
 }
+
+void rule_uuid_str(const struct fe_rule_entry *e, char out[37])
+{
+	uint8_t b[16];
+	memcpy(b, &e->uuid_hi, 8); /* the 16 bytes in order (config/lua_rules.c) */
+	memcpy(b + 8, &e->uuid_lo, 8);
+	int k = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		k += snprintf(out + k, 3, "%02x", b[i]);
+	}
+	out[k] = '\0';
+}

@@ -19,6 +19,7 @@
 
 struct fe_conf;
 struct rule;
+struct fe_rule_entry;
 struct action;
 
 /**
@@ -56,6 +57,12 @@ void action_free(struct action *a);
  * [zaibdns.lab.]", "All", ...) for showRules(). Returns the length or DG_ESPACE.
  */
 DG_MUSTCHECK int rule_describe(const struct rule *r, char *out, size_t outsz);
+
+/**
+ * Writes a rule entry's UUID in the 8-4-4-4-12 form dnsdist shows
+ * (showRules(), the web API). out holds 37 bytes including the NUL.
+ */
+void rule_uuid_str(const struct fe_rule_entry *e, char out[37]);
 
 /** Same as rule_describe() for an action ("drop", "to pool rec", ...). */
 DG_MUSTCHECK int action_describe(const struct action *a, char *out, size_t outsz);

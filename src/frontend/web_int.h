@@ -18,9 +18,7 @@
 #include "frontend/webcred.h"
 #include "lib/compiler.h"
 
-#ifndef DNSGATE_VERSION
-#define DNSGATE_VERSION "0.1" /* as main.c; the build may define it */
-#endif
+#include "frontend/version.h"
 
 /* Why a web request was refused (each counted, shown in /metrics). */
 enum web_refuse {
@@ -109,8 +107,6 @@ void web_backend_names(const struct web *web, int i, char *name, size_t namesz, 
 
 struct fe_rule_entry;
 
-/** Writes a rule's UUID as dnsdist shows it (8-4-4-4-12 hex) into out. */
-void web_rule_uuid(const struct fe_rule_entry *e, char out[37]);
 
 /** Writes the Prometheus text exposition of s into out. */
 void webmetrics_render(const struct web *web, const struct web_snap *s, struct webbuf *out);

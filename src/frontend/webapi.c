@@ -103,7 +103,7 @@ static json_t *rules_json(const struct fe_rule_entry *r, int n)
 			rule[0] = '\0';
 		if (action_describe(r[i].action, action, sizeof(action)) < 0)
 			action[0] = '\0';
-		web_rule_uuid(&r[i], uuid);
+		rule_uuid_str(&r[i], uuid);
 		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:s, s:o, s:s, s:s}", "id", i,
 						   "creationOrder", i, "uuid", uuid, "name", r[i].name,
 						   "matches", num(LDD(r[i].matches)), "rule", rule,

@@ -226,7 +226,7 @@ static void render_rules(const struct web *web, struct webbuf *b)
 			if (r[i].name[0])
 				label_escape(r[i].name, id, sizeof(id));
 			else
-				web_rule_uuid(&r[i], id);
+				rule_uuid_str(&r[i], id);
 			webbuf_printf(b, "dnsdist_rule_hits{id=\"%s\"} %llu\n", id, LD(r[i].matches));
 		}
 	}

@@ -290,17 +290,3 @@ void web_backend_names(const struct web *web, int i, char *name, size_t namesz, 
 		addr[0] = '\0';
 	snprintf(name, namesz, "%s", be->name[0] ? be->name : addr);
 }
-
-void web_rule_uuid(const struct fe_rule_entry *e, char out[37])
-{
-	uint8_t b[16];
-	memcpy(b, &e->uuid_hi, 8); /* stored as the 16 bytes in order (lua_rules.c) */
-	memcpy(b + 8, &e->uuid_lo, 8);
-	int k = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[k++] = '-';
-		k += snprintf(out + k, 3, "%02x", b[i]);
-	}
-	out[k] = '\0';
-}

@@ -46,22 +46,6 @@ static void sel_add(lua_State *L, struct grepq_sel *sel, int idx)
 			  s ? s : luaL_typename(L, idx));
 }
 
-/* Calls the global print() with the text (stdout when there is none). */
-static void out_print(lua_State *L, const char *text, size_t len)
-{
-	if (len > 0 && text[len - 1] == '\n')
-		len--;
-	lua_getglobal(L, "print");
-	if (!lua_isfunction(L, -1)) {
-		lua_pop(L, 1);
-		fwrite(text, 1, len, stdout);
-		fputc('\n', stdout);
-		return;
-	}
-	lua_pushlstring(L, text, len);
-	lua_call(L, 1, 0);
-}
-
 /* grepq(selector [, num]): selector is a string or a list of strings. */
 static int i_grepq(lua_State *L)
 {
@@ -99,7 +83,7 @@ static int i_grepq(lua_State *L)
 	free(text);
 	size_t n;
 	const char *s = lua_tolstring(L, -1, &n);
-	out_print(L, s, n);
+	cfg_print(L, s, n);
 	return 0;
 }
 

@@ -609,20 +609,6 @@ static bool parse_uuid(const char *s, struct fe_rule_entry *e)
 	return true;
 }
 
-static void uuid_str(const struct fe_rule_entry *e, char out[37])
-{
-	uint8_t b[16];
-	memcpy(b, &e->uuid_hi, 8);
-	memcpy(b + 8, &e->uuid_lo, 8);
-	int k = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[k++] = '-';
-		k += snprintf(out + k, 3, "%02x", b[i]);
-	}
-	out[k] = '\0';
-}
-
 /* The {name, uuid} options of addAction and newRuleAction. */
 static void entry_opts(lua_State *L, int idx, struct fe_rule_entry *e, const char *func)
 {
@@ -738,7 +724,7 @@ static void show_rules(lua_State *L, const struct fe_rule_entry *v, int n, const
 		if (width >= 0 && (size_t)width < sizeof(rule))
 			rule[width] = '\0';
 		unsigned long long m = atomic_load_explicit(&v[i].matches, memory_order_relaxed);
-		uuid_str(&v[i], id);
+		rule_uuid_str(&v[i], id);
 		if (uuids)
 			fprintf(out, "%-3d %-30s %-38s %9llu %-56s %s\n", i, v[i].name, id, m, rule,
 				act);
