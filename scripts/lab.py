@@ -11,7 +11,6 @@ behaviour through the frontend, and stops (used by the system tests).
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -110,13 +109,7 @@ def main(argv=None):
     workdir = ROOT / "build" / "lab"
     workdir.mkdir(parents=True, exist_ok=True)
 
-    def on_signal(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    lab_backends.stop_on_signals()
     proc = None
     try:
         servers = lab_backends.start_backends(workdir / "backends")

@@ -113,6 +113,21 @@ def self_check(servers):
     return problems
 
 
+def stop_on_signals():
+    """SIGTERM and SIGINT raise KeyboardInterrupt once, so that the caller's
+    finally/except stops what it started."""
+    def on_signal(signum, frame):
+        # Once: a second signal (timeout(1) sends two) must not cut stop_all().
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    # SIGINT too, explicitly: a shell starts background jobs with SIGINT
+    # ignored, and Ctrl-C must still stop us.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
 def main(argv=None):
     """CLI: start, print, wait for Ctrl-C/SIGTERM (or --check), stop."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -124,16 +139,7 @@ def main(argv=None):
                     help="query each backend once, then stop (exit 1 on a problem)")
     args = ap.parse_args(argv)
 
-    def on_signal(signum, frame):
-        # Once: a second signal (timeout(1) sends two) must not cut stop_all().
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    # SIGINT too, explicitly: a shell starts background jobs (`lab_backends &`
-    # in the lab script) with SIGINT ignored, and Ctrl-C must still stop us.
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals()
     try:
         servers = start_backends(args.workdir, args.base_port)
         layout = describe(servers)
