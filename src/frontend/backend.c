@@ -183,8 +183,7 @@ int backend_truncate_tc(uint8_t *buf, size_t len, size_t cap, size_t qend, bool 
 	return n;
 }
 
-/* Rebuilds the query context of a matched answer from its slot. */
-static void answer_query(struct worker *w, struct fe_query *q, const struct idslot *s)
+void backend_answer_query(struct worker *w, struct fe_query *q, const struct idslot *s)
 {
 	udp_addr_unpack(&q->client, &s->client);
 	udp_addr_unpack(&q->local, &s->local);
@@ -220,7 +219,7 @@ static void handle_answer(struct worker *w, struct wbackend *wb, uint8_t *buf, s
 	buf[0] = (uint8_t)(s->orig_id >> 8);
 	buf[1] = (uint8_t)s->orig_id;
 	q.hdr.id = s->orig_id;
-	answer_query(w, &q, s);
+	backend_answer_query(w, &q, s);
 	if (w->conf->truncate_tc) {
 		int n = backend_truncate_tc(buf, len, W_BUFSZ, q.q.end_off,
 						w->conf->add_edns_to_self);

@@ -56,6 +56,14 @@ void backend_expire(struct worker *w, struct wbackend *wb, uint64_t cutoff_us);
 void backend_on_readable(struct worker *w, struct wev *ev, uint32_t events);
 
 /**
+ * Rebuilds the query context of a matched backend answer from the slot
+ * that recorded its query (client and local address, EDNS state, pool),
+ * as a UDP query; a TCP caller overrides the transport fields after.
+ * Worker thread only.
+ */
+void backend_answer_query(struct worker *w, struct fe_query *q, const struct idslot *s);
+
+/**
  * Common end of a backend answer to a UDP client, whichever transport the
  * backend used: response rules, cache insertion, counters, and the send
  * to the client. q describes the answer (buf/len) and the client; cache

@@ -403,20 +403,7 @@ static void deliver_udp(struct worker *w, struct tq *t, uint8_t *msg, size_t len
 	q.cap = q.len;
 	if (dg_pkt_parse_question(&q.hdr, &q.q, msg, q.len) < 0)
 		return;
-	udp_addr_unpack(&q.client, &t->meta.client);
-	udp_addr_unpack(&q.local, &t->meta.local);
-	q.ifindex = t->meta.ifindex;
-	q.has_opt = t->meta.has_opt;
-	q.do_bit = t->meta.do_bit;
-	q.edns_added = t->meta.edns_added;
-	q.ecs_added = t->meta.ecs_added;
-	q.udp_size = t->meta.udp_size;
-	q.pool = t->meta.pool;
-	q.tcp = false;
-	q.now_us = w->now_us;
-	q.worker = w->index;
-	if (dg_addr_from_sockaddr(&q.client_addr, &q.client.sa) < 0)
-		q.client_addr.family = 0;
+	backend_answer_query(w, &q, &t->meta);
 	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, q.len,
 			   (uint32_t)(w->now_us - t->meta.sent_us), t->be_index);
 	/* msg lives in the backend connection's buffer: send it right away. */
@@ -433,18 +420,11 @@ static void deliver_tcp(struct worker *w, struct tconn *c, struct tq *t, uint8_t
 	q.cap = len;
 	if (dg_pkt_parse_question(&q.hdr, &q.q, msg, len) < 0)
 		return;
-	q.client = c->peer;
+	backend_answer_query(w, &q, &t->meta);
+	q.client = c->peer; /* the answer goes back on the client's connection */
 	q.local = c->local;
 	q.ifindex = 0;
-	q.has_opt = t->meta.has_opt;
-	q.do_bit = t->meta.do_bit;
-	q.edns_added = t->meta.edns_added;
-	q.ecs_added = t->meta.ecs_added;
-	q.udp_size = t->meta.udp_size;
-	q.pool = t->meta.pool;
 	q.tcp = true;
-	q.now_us = w->now_us;
-	q.worker = w->index;
 	if (dg_addr_from_sockaddr(&q.client_addr, &q.client.sa) < 0)
 		q.client_addr.family = 0;
 	rings_add_response(w->conf->rings, w->index, &q, q.hdr.flags & 0x0f, q.len,
