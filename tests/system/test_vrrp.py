@@ -14,7 +14,6 @@ Addresses: 198.18.0.1-3 on the bridge, VIP 198.18.0.160/24. Namespaces are
 named dgt-<random>-<role> and deleted by the netns fixture even on failure;
 every process is stopped by PID.
 """
-import json
 import os
 import signal
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import procs
+from fixtures.probe import gap_and_lost
 
 pytestmark = pytest.mark.slow
 
@@ -176,16 +176,7 @@ class Probe:
     def result(self):
         """Waits for the stream to end; returns (longest gap s, lost)."""
         self.proc.wait(self.n * PROBE_STEP + 30)
-        data = json.loads(self.out.read_text())
-        sent, ok = data["sent"], sorted(int(k) for k in data["recv"])
-        assert ok, "no probe was ever answered"
-        marks = [-1] + ok + [self.n]
-        gap = 0.0
-        for a, b in zip(marks, marks[1:]):
-            ta = sent[a] if a >= 0 else sent[0]
-            tb = sent[b] if b < self.n else sent[-1]
-            gap = max(gap, tb - ta)
-        return gap, self.n - len(ok)
+        return gap_and_lost(self.out, self.n)
 
 
 def record(build_dir, name, probe, note=""):

@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import procs
+from fixtures.probe import gap_and_lost
 from fixtures.servers import Nsd, Unbound
 
 pytestmark = pytest.mark.slow
@@ -253,16 +254,7 @@ class Probe:
     def result(self):
         """Waits for the stream to end; returns (longest gap s, lost)."""
         self.proc.wait(self.n * STEP + 30)
-        data = json.loads(self.out.read_text())
-        sent, ok = data["sent"], sorted(int(k) for k in data["recv"])
-        assert ok, "no query was ever answered"
-        marks = [-1] + ok + [self.n]
-        gap = 0.0
-        for a, b in zip(marks, marks[1:]):
-            ta = sent[a] if a >= 0 else sent[0]
-            tb = sent[b] if b < self.n else sent[-1]
-            gap = max(gap, tb - ta)
-        return gap, self.n - len(ok)
+        return gap_and_lost(self.out, self.n)
 
 
 def record(build_dir, name, probe, note=""):
