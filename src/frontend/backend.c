@@ -241,9 +241,7 @@ void backend_on_readable(struct worker *w, struct wev *ev, uint32_t events)
 {
 	struct wbackend *wb = (struct wbackend *)ev;
 	(void)events;
-	for (unsigned i = 0; i < W_BATCH; i++)
-		w->rx[i].msg_hdr = (struct msghdr){ .msg_iov = &w->rxiov[i], .msg_iovlen = 1 };
-	int n = recvmmsg(ev->fd, w->rx, W_BATCH, MSG_DONTWAIT, NULL);
+	int n = worker_recv(w, ev->fd, false, false);
 	for (int i = 0; i < n; i++) {
 		if (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			stats_drop(&w->stats, FE_DROP_TRUNCATED, 0);

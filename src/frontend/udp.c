@@ -129,18 +129,7 @@ void udp_on_readable(struct worker *w, struct wev *ev, uint32_t events)
 {
 	struct udp_sock *us = (struct udp_sock *)ev;
 	(void)events;
-	/* Field by field: recvmmsg reads no other field and writes only the
-	 * lengths and msg_flags, so nothing else needs clearing per batch. */
-	for (unsigned i = 0; i < W_BATCH; i++) {
-		struct msghdr *mh = &w->rx[i].msg_hdr;
-		mh->msg_name = &w->rxaddr[i];
-		mh->msg_namelen = sizeof(w->rxaddr[i]);
-		mh->msg_iov = &w->rxiov[i];
-		mh->msg_iovlen = 1;
-		mh->msg_control = us->wildcard ? w->rxctl[i].buf : NULL;
-		mh->msg_controllen = us->wildcard ? sizeof(w->rxctl[i].buf) : 0;
-	}
-	int n = recvmmsg(ev->fd, w->rx, W_BATCH, MSG_DONTWAIT, NULL);
+	int n = worker_recv(w, ev->fd, true, us->wildcard);
 	for (int i = 0; i < n; i++) {
 		if (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			STAT_INC(w->stats.queries);

@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <unistd.h>
+#define _LGPL_SOURCE /* inline RCU read side */
 #include <urcu.h>
 
 #include "frontend/backend.h"
@@ -94,6 +95,35 @@ uint8_t *worker_txbuf(struct worker *w)
 	if (w->ntx >= W_BATCH)
 		return NULL;
 	return w->txbuf + (size_t)w->ntx++ * W_BUFSZ;
+}
+
+/* Sets rx header i for (named, ctl); recvmmsg reads no other field. */
+static void rx_header_set(struct worker *w, unsigned i)
+{
+	struct msghdr *mh = &w->rx[i].msg_hdr;
+	mh->msg_name = w->rx_named ? &w->rxaddr[i] : NULL;
+	mh->msg_namelen = w->rx_named ? sizeof(w->rxaddr[i]) : 0;
+	mh->msg_iov = &w->rxiov[i];
+	mh->msg_iovlen = 1;
+	mh->msg_control = w->rx_ctl ? w->rxctl[i].buf : NULL;
+	mh->msg_controllen = w->rx_ctl ? sizeof(w->rxctl[i].buf) : 0;
+}
+
+int worker_recv(struct worker *w, int fd, bool named, bool ctl)
+{
+	if (!w->rx_ready || w->rx_named != named || w->rx_ctl != ctl) {
+		w->rx_named = named;
+		w->rx_ctl = ctl;
+		w->rx_used = W_BATCH;
+		w->rx_ready = true;
+	}
+	/* Only the headers the previous call filled had their lengths
+	 * overwritten (the caller has read them since). */
+	for (unsigned i = 0; i < w->rx_used; i++)
+		rx_header_set(w, i);
+	int n = recvmmsg(fd, w->rx, W_BATCH, MSG_DONTWAIT, NULL);
+	w->rx_used = n > 0 ? (unsigned)n : 0;
+	return n;
 }
 
 void worker_flush(struct worker *w)
@@ -225,6 +255,10 @@ static void *worker_main(void *arg)
 			break;
 		int n = epoll_wait(w->epfd, evs, (int)DG_ARRAY_SIZE(evs), W_TICK_MS);
 		w->now_us = dg_clock_now_us();
+		/* One read-side section per round, never across the blocking wait:
+		 * the ACL, rule and dynblock look-ups inside nest in it, and a
+		 * nested rcu_read_lock costs a fraction of an outermost one. */
+		rcu_read_lock();
 		for (int i = 0; i < n; i++) {
 			struct wev *ev = evs[i].data.ptr;
 			ev->fn(w, ev, evs[i].events);
@@ -232,6 +266,7 @@ static void *worker_main(void *arg)
 		expire(w);
 		delayq_run(w, w->now_us);
 		worker_flush(w);
+		rcu_read_unlock();
 		/* Liveness for VRRP: only a loop that goes round advances it. */
 		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
 	}

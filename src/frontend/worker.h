@@ -133,6 +133,10 @@ struct worker {
 	uint8_t *txbuf;             /* W_BATCH * W_BUFSZ, cache hits */
 	unsigned ntx;               /* txbuf slots used in this batch */
 	struct mmsghdr rx[W_BATCH];
+	bool rx_named;              /* rx headers take the sender's address */
+	bool rx_ctl;                /* ... and packet info */
+	bool rx_ready;              /* the two above describe every rx header */
+	unsigned rx_used;           /* headers the last recvmmsg filled */
 	struct iovec rxiov[W_BATCH];
 	union idt_addr rxaddr[W_BATCH];
 	union w_cmsg rxctl[W_BATCH];
@@ -198,6 +202,17 @@ struct fe_backend *worker_select(struct worker *w, const struct pool_rt *prt,
  * NULL when every one is in use until the next flush.
  */
 uint8_t *worker_txbuf(struct worker *w);
+
+/**
+ * Receives up to W_BATCH datagrams from fd into w->rx (recvmmsg,
+ * MSG_DONTWAIT), with the sender's address when named (listeners) and the
+ * packet-info control message when ctl (wildcard listeners). Only the
+ * headers the previous call filled are set again (all of them when
+ * (named, ctl) changes), so a short batch costs a short set-up. w->rx stays
+ * valid until the next call.
+ * @return datagrams received, or -1 with errno set (EAGAIN: none).
+ */
+int worker_recv(struct worker *w, int fd, bool named, bool ctl);
 
 /** Flushes every queued UDP answer and backend query (end of a batch). */
 void worker_flush(struct worker *w);
