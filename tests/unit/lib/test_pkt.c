@@ -144,130 +144,113 @@ static void test_question(void)
 #define Q1 "abcd 0100 0001"                /* header up to qdcount 1 */
 #define QA "03777777 03636f6d 00 0001 0001" /* 12: www.com. A IN, ends at 25 */
 
-static void test_pointer_rules(void)
+/* One message in hex and the code dg_pkt_parse() must return for it. */
+struct parse_case {
+	int err;
+	const char *hex;
+	const char *what;
+};
+
+/* One is_err() per case, so each keeps its own TAP line and description. */
+static void check_cases(const struct parse_case *c, size_t n)
 {
-	is_err(DG_EPTR_SELF, parse_hex(Q1 "0000 0000 0000 c00c 0001 0001"), "qname self");
-	is_err(DG_EPTR_FORWARD, parse_hex(Q1 "0000 0000 0000 c00e 00 0001 0001"),
-	       "qname forward");
-	is_err(DG_EPTR_RANGE, parse_hex(Q1 "0000 0000 0000 c0ff 0001 0001"), "qname range");
-	is_err(DG_EPTR_SELF, parse_hex(Q1 "0001 0000 0000" QA "c019 0001 0001 00000000 0000"),
-	       "owner pointing at itself");
-	is_err(DG_EPTR_FORWARD,
-	       parse_hex(Q1 "0001 0000 0000" QA "c01b 0001 0001 00000000 0000"),
-	       "owner pointing forward");
-	is_err(DG_OK, parse_hex(Q1 "0001 0000 0000" QA "c00c 0001 0001 00000000 0004 01020304"),
-	       "owner pointing at the qname");
+	for (size_t i = 0; i < n; i++)
+		is_err(c[i].err, parse_hex(c[i].hex), "%s", c[i].what);
+}
+
+#define CHECK_CASES(tbl) check_cases(tbl, sizeof(tbl) / sizeof(tbl[0]))
+
+/* One answer record after www.com. A: owner, type, class, TTL, rdlen, RDATA. */
+#define AN1 Q1 "0001 0000 0000" QA
+
+static const struct parse_case pointer_cases[] = {
+	{ DG_EPTR_SELF, Q1 "0000 0000 0000 c00c 0001 0001", "qname self" },
+	{ DG_EPTR_FORWARD, Q1 "0000 0000 0000 c00e 00 0001 0001", "qname forward" },
+	{ DG_EPTR_RANGE, Q1 "0000 0000 0000 c0ff 0001 0001", "qname range" },
+	{ DG_EPTR_SELF, AN1 "c019 0001 0001 00000000 0000",
+	  "owner pointing at itself" },
+	{ DG_EPTR_FORWARD, AN1 "c01b 0001 0001 00000000 0000",
+	  "owner pointing forward" },
+	{ DG_OK, AN1 "c00c 0001 0001 00000000 0004 01020304",
+	  "owner pointing at the qname" },
 	/* 25: "x" + pointer to 12; 39: pointer to 25, whose pointer goes on
 	 * to 12 (strictly before 25): fine. A pointer back to the start of
 	 * its own name would revisit it: a loop. */
-	is_err(DG_OK, parse_hex(Q1 "0002 0000 0000" QA
-				"0178c00c ff00 0001 00000000 0000"
-				"c019 ff00 0001 00000000 0000"),
-	       "chain of two backward pointers");
-	is_err(DG_EPTR_LOOP, parse_hex(Q1 "0001 0000 0000" QA
-				       "0178c019 ff00 0001 00000000 0000"),
-	       "name looping onto itself through a backward pointer");
-	is_err(DG_EPTR_FORWARD, parse_hex(Q1 "0001 0000 0000" QA
-					  "c00c 0005 0001 00000000 0002 c026"),
-	       "RDATA name pointing forward");
-	is_err(DG_EPTR_RANGE, parse_hex(Q1 "0001 0000 0000" QA
-					"c00c 0005 0001 00000000 0002 c0ff"),
-	       "RDATA name pointing past the end");
-}
+	{ DG_OK, Q1 "0002 0000 0000" QA "0178c00c ff00 0001 00000000 0000"
+		 "c019 ff00 0001 00000000 0000",
+	  "chain of two backward pointers" },
+	{ DG_EPTR_LOOP, AN1 "0178c019 ff00 0001 00000000 0000",
+	  "name looping onto itself through a backward pointer" },
+	{ DG_EPTR_FORWARD, AN1 "c00c 0005 0001 00000000 0002 c026",
+	  "RDATA name pointing forward" },
+	{ DG_EPTR_RANGE, AN1 "c00c 0005 0001 00000000 0002 c0ff",
+	  "RDATA name pointing past the end" },
+};
 
-static void test_rdata_layouts(void)
+static const struct parse_case rdata_cases[] = {
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0001 0001 00000000 0005 0102030405", "A with rdlen 5" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 001c 0001 00000000 0004 01020304", "AAAA with rdlen 4" },
+	{ DG_OK, AN1 "c00c 0006 0001 00000000 0018"
+		     "c00c c00c 0000000100000002000000030000000400000005",
+	  "SOA: two names + 20 octets" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0006 0001 00000000 0017"
+				"c00c c00c 00000001000000020000000300000004000000",
+	  "SOA one octet short" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0002 0001 00000000 0003 c00c 00",
+	  "NS with an octet after the name" },
+	{ DG_ENAME_TRUNC, AN1 "c00c 000f 0001 00000000 0004 000a 0161 0000",
+	  "MX exchange runs past RDATA" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0021 0001 00000000 0009 000a 0014 0035 c00c 00",
+	  "SRV with an octet after the target" },
+	{ DG_OK, AN1 "c00c 0021 0001 00000000 0008 000a 0014 0035 c00c",
+	  "SRV target accepted compressed (RFC 3597 4)" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0021 0001 00000000 0003 000a 00",
+	  "SRV without room for the target" },
+	{ DG_OK, AN1 "c00c 0023 0001 00000000 0009 0001 0002 0155 00 00 00",
+	  "NAPTR: order pref flags services regexp replacement" },
+	{ DG_ERDATA_FORMAT, AN1 "c00c 0023 0001 00000000 0007 0001 0002 0955 00",
+	  "NAPTR string past RDATA" },
+	{ DG_OK, Q1 "0000 0001 0000" QA "c00c 000f 00ff 00000000 0000",
+	  "UPDATE: class ANY with empty RDATA" },
+	{ DG_ERDATA_FORMAT, Q1 "0000 0001 0000" QA "c00c 000f 0001 00000000 0000",
+	  "class IN MX with empty RDATA" },
+	{ DG_OK, AN1 "c00c ff00 0001 00000000 0003 616263", "unknown type: opaque RDATA" },
+};
+
+#define OPT_ROOT "00 0029 1000 00000000 0000"   /* OPT owned by the root */
+#define TSIG_QA  "c00c 00fa 00ff 00000000 0000" /* empty TSIG owned by www.com. */
+
+static const struct parse_case section_cases[] = {
+	{ DG_OK, Q1 "0000 0000 0002" QA OPT_ROOT TSIG_QA, "TSIG last after OPT" },
+	{ DG_ETSIG_NOTLAST, Q1 "0000 0000 0002" QA TSIG_QA OPT_ROOT, "TSIG before OPT" },
+	{ DG_ETSIG_NOTLAST, AN1 TSIG_QA, "TSIG in the answer section" },
+	{ DG_EOPT_NOTROOT, Q1 "0000 0000 0001" QA "c00c 0029 1000 00000000 0000",
+	  "OPT owned by www.com." },
+	{ DG_OK, Q1 "0000 0000 0001" QA "c014 0029 1000 00000000 0000",
+	  "OPT owned by the root through a pointer" },
+	{ DG_EOPT_SECTION, Q1 "0000 0001 0000" QA OPT_ROOT, "OPT in authority" },
+	{ DG_EOPT_MULTI, Q1 "0000 0000 0002" QA OPT_ROOT OPT_ROOT, "two OPTs" },
+	{ DG_OK, Q0 "0000 0000 0000", "empty message with qdcount 0" },
+	{ DG_ETRAILING, Q0 "0000 0000 0000 00", "one octet after header" },
+	{ DG_ETRAILING, Q1 "0000 0000 0000" QA "00", "octet after question" },
+	{ DG_EQDCOUNT, "abcd 0100 0002 0000 0000 0000" QA QA, "qdcount 2" },
+};
+
+static const struct parse_case count_cases[] = {
+	{ DG_ECOUNT, Q1 "ffff ffff ffff" QA, "counts of 65535 in 25 octets" },
+	{ DG_ECOUNT, Q1 "0002 0000 0000" QA "c00c 0001 0001 00000000 0004 01020304",
+	  "ancount 2, one record: too few octets for two" },
+	{ DG_ECOUNT, Q1 "0002 0000 0000" QA "c00c ff00 0001 00000000 000a 00112233445566778899",
+	  "ancount 2, message ends after the first record" },
+	{ DG_ETRAILING, AN1 "c00c 0001 0001 00000000 0004 01020304" QA,
+	  "ancount 1 with a question's worth of octets after it" },
+	{ DG_ERR_TRUNC, AN1 QA, "record header cut off" },
+	{ DG_ERDATA_TRUNC, AN1 "c00c ff00 0001 00000000 0010 01", "rdlen past the end" },
+};
+
+/* DG_PKT_MAXRR empty records of an opaque type, then one more. */
+static void test_rr_limit(void)
 {
-	is_err(DG_ERDATA_FORMAT,
-	       parse_hex(Q1 "0001 0000 0000" QA "c00c 0001 0001 00000000 0005 0102030405"),
-	       "A with rdlen 5");
-	is_err(DG_ERDATA_FORMAT,
-	       parse_hex(Q1 "0001 0000 0000" QA "c00c 001c 0001 00000000 0004 01020304"),
-	       "AAAA with rdlen 4");
-	is_err(DG_OK, parse_hex(Q1 "0001 0000 0000" QA "c00c 0006 0001 00000000 0018"
-				"c00c c00c 0000000100000002000000030000000400000005"),
-	       "SOA: two names + 20 octets");
-	is_err(DG_ERDATA_FORMAT, parse_hex(Q1 "0001 0000 0000" QA "c00c 0006 0001 00000000 0017"
-					   "c00c c00c 00000001000000020000000300000004000000"),
-	       "SOA one octet short");
-	is_err(DG_ERDATA_FORMAT, parse_hex(Q1 "0001 0000 0000" QA "c00c 0002 0001 00000000 0003"
-					   "c00c 00"),
-	       "NS with an octet after the name");
-	is_err(DG_ENAME_TRUNC, parse_hex(Q1 "0001 0000 0000" QA "c00c 000f 0001 00000000 0004"
-					 "000a 0161 0000"),
-	       "MX exchange runs past RDATA");
-	is_err(DG_ERDATA_FORMAT, parse_hex(Q1 "0001 0000 0000" QA "c00c 0021 0001 00000000 0009"
-					   "000a 0014 0035 c00c 00"),
-	       "SRV with an octet after the target");
-}
-
-static void test_rdata_layouts2(void)
-{
-	is_err(DG_OK, parse_hex(Q1 "0001 0000 0000" QA "c00c 0021 0001 00000000 0008"
-				"000a 0014 0035 c00c"),
-	       "SRV target accepted compressed (RFC 3597 4)");
-	is_err(DG_ERDATA_FORMAT, parse_hex(Q1 "0001 0000 0000" QA "c00c 0021 0001 00000000 0003"
-					   "000a 00"),
-	       "SRV without room for the target");
-	is_err(DG_OK, parse_hex(Q1 "0001 0000 0000" QA "c00c 0023 0001 00000000 0009"
-				"0001 0002 0155 00 00 00"),
-	       "NAPTR: order pref flags services regexp replacement");
-	is_err(DG_ERDATA_FORMAT, parse_hex(Q1 "0001 0000 0000" QA "c00c 0023 0001 00000000 0007"
-					   "0001 0002 0955 00"),
-	       "NAPTR string past RDATA");
-	is_err(DG_OK, parse_hex(Q1 "0000 0001 0000" QA "c00c 000f 00ff 00000000 0000"),
-	       "UPDATE: class ANY with empty RDATA");
-	is_err(DG_ERDATA_FORMAT,
-	       parse_hex(Q1 "0000 0001 0000" QA "c00c 000f 0001 00000000 0000"),
-	       "class IN MX with empty RDATA");
-	is_err(DG_OK, parse_hex(Q1 "0001 0000 0000" QA "c00c ff00 0001 00000000 0003 616263"),
-	       "unknown type: opaque RDATA");
-}
-
-static void test_sections(void)
-{
-	is_err(DG_OK, parse_hex(Q1 "0000 0000 0002" QA "00 0029 1000 00000000 0000"
-				"c00c 00fa 00ff 00000000 0000"),
-	       "TSIG last after OPT");
-	is_err(DG_ETSIG_NOTLAST, parse_hex(Q1 "0000 0000 0002" QA
-					   "c00c 00fa 00ff 00000000 0000"
-					   "00 0029 1000 00000000 0000"),
-	       "TSIG before OPT");
-	is_err(DG_ETSIG_NOTLAST, parse_hex(Q1 "0001 0000 0000" QA
-					   "c00c 00fa 00ff 00000000 0000"),
-	       "TSIG in the answer section");
-	is_err(DG_EOPT_NOTROOT, parse_hex(Q1 "0000 0000 0001" QA
-					  "c00c 0029 1000 00000000 0000"),
-	       "OPT owned by www.com.");
-	is_err(DG_OK, parse_hex(Q1 "0000 0000 0001" QA "c014 0029 1000 00000000 0000"),
-	       "OPT owned by the root through a pointer");
-	is_err(DG_EOPT_SECTION, parse_hex(Q1 "0000 0001 0000" QA
-					  "00 0029 1000 00000000 0000"),
-	       "OPT in authority");
-	is_err(DG_EOPT_MULTI, parse_hex(Q1 "0000 0000 0002" QA "00 0029 1000 00000000 0000"
-					"00 0029 1000 00000000 0000"),
-	       "two OPTs");
-	is_err(DG_OK, parse_hex(Q0 "0000 0000 0000"), "empty message with qdcount 0");
-	is_err(DG_ETRAILING, parse_hex(Q0 "0000 0000 0000 00"), "one octet after header");
-	is_err(DG_ETRAILING, parse_hex(Q1 "0000 0000 0000" QA "00"), "octet after question");
-	is_err(DG_EQDCOUNT, parse_hex("abcd 0100 0002 0000 0000 0000" QA QA), "qdcount 2");
-}
-
-static void test_counts(void)
-{
-	is_err(DG_ECOUNT, parse_hex(Q1 "ffff ffff ffff" QA), "counts of 65535 in 25 octets");
-	is_err(DG_ECOUNT, parse_hex(Q1 "0002 0000 0000" QA "c00c 0001 0001 00000000 0004 01020304"),
-	       "ancount 2, one record: too few octets for two");
-	is_err(DG_ECOUNT, parse_hex(Q1 "0002 0000 0000" QA
-				    "c00c ff00 0001 00000000 000a 00112233445566778899"),
-	       "ancount 2, message ends after the first record");
-	is_err(DG_ETRAILING, parse_hex(Q1 "0001 0000 0000" QA
-				       "c00c 0001 0001 00000000 0004 01020304" QA),
-	       "ancount 1 with a question's worth of octets after it");
-	is_err(DG_ERR_TRUNC, parse_hex(Q1 "0001 0000 0000" QA QA), "record header cut off");
-	is_err(DG_ERDATA_TRUNC, parse_hex(Q1 "0001 0000 0000" QA "c00c ff00 0001 00000000 0010 01"),
-	       "rdlen past the end");
-
-	/* DG_PKT_MAXRR empty records of an opaque type, then one more. */
 	size_t n = DG_HDR_LEN;
 	memset(wire, 0, DG_HDR_LEN);
 	for (int i = 0; i <= DG_PKT_MAXRR; i++) {
@@ -292,10 +275,10 @@ int main(void)
 {
 	test_response();
 	test_question();
-	test_pointer_rules();
-	test_rdata_layouts();
-	test_rdata_layouts2();
-	test_sections();
-	test_counts();
+	CHECK_CASES(pointer_cases);
+	CHECK_CASES(rdata_cases);
+	CHECK_CASES(section_cases);
+	CHECK_CASES(count_cases);
+	test_rr_limit();
 	return tap_done();
 }
