@@ -166,6 +166,18 @@ static uint64_t mdi3(unsigned prio, unsigned adver_cs)
 	return 3 * adver + (256 - prio) * adver / 256;
 }
 
+/* A (150, .1) and B (100, .2) share the link; at 2 s A is master, B backup. */
+static void pair_settled(unsigned *pa, unsigned *pb)
+{
+	sim_reset();
+	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
+	*pa = add_node(&ca);
+	*pb = add_node(&cb);
+	start(*pa);
+	start(*pb);
+	run_until(2 * SEC);
+}
+
 static void test_formulas(void)
 {
 	is_int(41406, (long long)vrrp_skew_us(3, 150, 10), "skew v3 prio 150, 0.1 s = 41.406 ms");
@@ -215,12 +227,8 @@ static void test_election_by_address(void)
 
 static void test_master_down_interval(void)
 {
-	sim_reset();
-	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
-	unsigned a = add_node(&ca), b = add_node(&cb);
-	start(a);
-	start(b);
-	run_until(2 * SEC);
+	unsigned a, b;
+	pair_settled(&a, &b);
 	uint64_t last = nodes[a].last_advert_at;
 	nodes[a].running = false; /* kill -9: silence */
 	run_until(4 * SEC);
@@ -233,12 +241,8 @@ static void test_master_down_interval(void)
 
 static void test_prio0_takeover(void)
 {
-	sim_reset();
-	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
-	unsigned a = add_node(&ca), b = add_node(&cb);
-	start(a);
-	start(b);
-	run_until(2 * SEC);
+	unsigned a, b;
+	pair_settled(&a, &b);
 	uint64_t t = now;
 	event(a, VRRP_EV_SHUTDOWN, false);
 	is_int(1, (long long)nodes[a].f.cnt.prio0_sent, "priority 0 sent");
@@ -347,12 +351,8 @@ static void test_preempt(void)
 
 static void test_split_brain_heal(void)
 {
-	sim_reset();
-	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
-	unsigned a = add_node(&ca), b = add_node(&cb);
-	start(a);
-	start(b);
-	run_until(2 * SEC);
+	unsigned a, b;
+	pair_settled(&a, &b);
 	nodes[a].linked = nodes[b].linked = false;
 	run_until(4 * SEC);
 	is_int(2, vip_holders(), "split brain: two masters");
@@ -405,12 +405,8 @@ static void test_heal_rate_limit(void)
 
 static void test_liveness(void)
 {
-	sim_reset();
-	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
-	unsigned a = add_node(&ca), b = add_node(&cb);
-	start(a);
-	start(b);
-	run_until(2 * SEC);
+	unsigned a, b;
+	pair_settled(&a, &b);
 	uint64_t t = now, last = nodes[a].last_advert_at;
 	event(a, VRRP_EV_ALIVE, false); /* workers hung: the node itself runs on */
 	run_until(t + 1 * SEC);
@@ -435,12 +431,8 @@ static void test_liveness(void)
 
 static void test_tracking(void)
 {
-	sim_reset();
-	struct vrrp_fsm_conf ca = conf_for(150, 1), cb = conf_for(100, 2);
-	unsigned a = add_node(&ca), b = add_node(&cb);
-	start(a);
-	start(b);
-	run_until(2 * SEC);
+	unsigned a, b;
+	pair_settled(&a, &b);
 	uint64_t t = now;
 	unsigned before = nodes[a].adverts;
 	event(a, VRRP_EV_TRACK, false);
