@@ -14,28 +14,7 @@
 #include "frontend/pcache.h"
 #include "lib/err.h"
 
-static char err[2048];
-
-/* Loads lua into a fresh conf; returns it (NULL and err set on failure). */
-static struct fe_conf *load(const char *lua)
-{
-	struct fe_conf *conf = fe_conf_new();
-	err[0] = '\0';
-	if (cfg_load_string(conf, "t.conf", lua, err, sizeof(err)) < 0) {
-		fe_conf_free(conf);
-		return NULL;
-	}
-	return conf;
-}
-
-/* Expects the load to fail with exactly this message. */
-static void fails(const char *lua, const char *expected, const char *what)
-{
-	struct fe_conf *conf = load(lua);
-	ok(conf == NULL, "%s: load fails", what);
-	is_str(expected, err, "%s: message", what);
-	fe_conf_free(conf);
-}
+#include "cfghelp.h"
 
 static bool allows(const struct fe_conf *conf, const char *ip)
 {

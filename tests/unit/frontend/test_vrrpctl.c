@@ -21,26 +21,7 @@
 #include "lib/clock.h"
 #include "lib/err.h"
 
-static char err[2048];
-
-static struct fe_conf *load(const char *lua)
-{
-	struct fe_conf *conf = fe_conf_new();
-	err[0] = '\0';
-	if (cfg_load_string(conf, "t.conf", lua, err, sizeof(err)) < 0) {
-		fe_conf_free(conf);
-		return NULL;
-	}
-	return conf;
-}
-
-static void fails(const char *lua, const char *expected, const char *what)
-{
-	struct fe_conf *conf = load(lua);
-	ok(conf == NULL, "%s: load fails", what);
-	is_str(expected, err, "%s: message", what);
-	fe_conf_free(conf);
-}
+#include "cfghelp.h"
 
 /* Loads lua and runs the lint; returns its result (err set). */
 static int lint(const char *lua)
