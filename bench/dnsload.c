@@ -31,11 +31,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@
 #define MAX_BATCH 256
 #define MAX_SOCKS 1024
 #define MAX_THREADS 64
+#define GSO_MAX_SEGS 64         /* the kernel's UDP_MAX_SEGMENTS before 6.x */
 #define QBUF 512                /* one query's wire form fits (name <= 255) */
 #define RBUF 2048               /* the header and question are all we read */
 #define HDR 12                  /* DNS header length (RFC 1035 §4.1.1) */
@@ -61,6 +64,7 @@ struct slot {
 struct opts {
 	struct sockaddr_in server;
 	unsigned nsock, batch, window, timeout_ms, names, edns, threads;
+	bool gso;                       /* -G: send with UDP_SEGMENT */
 	uint64_t count, seed;
 	double rate, seconds;
 	enum mode mode;
@@ -89,10 +93,12 @@ struct load {
 	uint64_t size;                  /* slots = nsock * ids_per_sock */
 	uint64_t seq, tail, outstanding;
 	uint64_t received, late, mismatch, expired, send_err, with_answer;
+	uint64_t send_calls, recv_calls, polls;  /* system calls of the run */
 	uint64_t rcodes[16];
 	uint64_t hist[HIST_BUCKETS];
 	uint64_t lat_sum, lat_max;
 	uint64_t t0, t_last_send, t_last_rx;
+	double cpu_s;                   /* the sum only: CPU time of the run */
 };
 
 static uint64_t now_ns(void)
@@ -334,11 +340,62 @@ static void sweep(struct load *l, uint64_t now, bool force)
 	}
 }
 
+/* Sends the n queries in iov on fd, one datagram each; returns how many
+ * went. */
+static unsigned send_plain(struct load *l, int fd, struct iovec *iov, unsigned n)
+{
+	struct mmsghdr msgs[MAX_BATCH];
+	for (unsigned i = 0; i < n; i++)
+		msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+	int sent = sendmmsg(fd, msgs, n, 0);
+	l->send_calls++;
+	return sent > 0 ? (unsigned)sent : 0;
+}
+
+/* Sends the n queries in iov on fd with UDP GSO (Linux 4.18): each run of
+ * consecutive queries of one length is one message whose iovecs the kernel
+ * joins and cuts again into datagrams of that length (UDP_SEGMENT), so the
+ * server still receives one ordinary datagram per query, while the sending
+ * path runs once per run. Returns how many queries went. */
+static unsigned send_gso(struct load *l, int fd, struct iovec *iov, unsigned n)
+{
+	struct mmsghdr msgs[MAX_BATCH];
+	unsigned first[MAX_BATCH];      /* message k's first query */
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[MAX_BATCH];
+	unsigned k = 0;
+
+	for (unsigned i = 0, j; i < n; i = j, k++) {
+		for (j = i + 1; j < n && iov[j].iov_len == iov[i].iov_len &&
+				j - i < GSO_MAX_SEGS; j++)
+			;
+		first[k] = i;
+		struct msghdr *m = &msgs[k].msg_hdr;
+		*m = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = j - i };
+		if (j - i == 1)
+			continue;       /* one query: an ordinary datagram */
+		m->msg_control = ctl[k].buf;
+		m->msg_controllen = sizeof(ctl[k].buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(m);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		uint16_t seg = (uint16_t)iov[i].iov_len;
+		memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	}
+	int sent = sendmmsg(fd, msgs, k, 0);
+	l->send_calls++;
+	if (sent <= 0)
+		return 0;
+	return (unsigned)sent < k ? first[sent] : n;
+}
+
 /* Sends up to `want` queries, all on the socket of the current block. */
 static void send_some(struct load *l, uint64_t want, uint64_t now)
 {
 	uint8_t (*bufs)[QBUF] = l->sbufs;
-	struct mmsghdr msgs[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
 	unsigned sock = 0, n = 0;
 	uint16_t id;
@@ -355,13 +412,11 @@ static void send_some(struct load *l, uint64_t want, uint64_t now)
 		bufs[n][0] = (uint8_t)(id >> 8);
 		bufs[n][1] = (uint8_t)id;
 		iov[n] = (struct iovec){ bufs[n], len };
-		msgs[n].msg_hdr = (struct msghdr){ .msg_iov = &iov[n], .msg_iovlen = 1 };
 	}
-	int sent = sendmmsg(l->fds[sock], msgs, n, 0);
-	if (sent < 0)
-		sent = 0;
-	l->send_err += n - (unsigned)sent;
-	for (int i = 0; i < sent; i++) {
+	unsigned sent = l->o.gso ? send_gso(l, l->fds[sock], iov, n)
+				 : send_plain(l, l->fds[sock], iov, n);
+	l->send_err += n - sent;
+	for (unsigned i = 0; i < sent; i++) {
 		struct slot *s = &l->tab[(l->seq + (uint64_t)i) % l->size];
 		s->sent_ns = now;
 		s->seq = l->seq + (uint64_t)i;
@@ -369,8 +424,8 @@ static void send_some(struct load *l, uint64_t want, uint64_t now)
 	/* An unsent query still uses its number: the ID plan stays simple,
 	 * and it is counted as sent and lost (send_errors counts them). */
 	l->seq += n;
-	l->outstanding += (uint64_t)sent;
-	l->expired += n - (unsigned)sent;
+	l->outstanding += sent;
+	l->expired += n - sent;
 	l->t_last_send = now;
 }
 
@@ -421,6 +476,7 @@ static void recv_sock(struct load *l, unsigned sock)
 			msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
 		}
 		int n = recvmmsg(l->fds[sock], msgs, batch, MSG_DONTWAIT, NULL);
+		l->recv_calls++;
 		if (n <= 0)
 			return;
 		uint64_t now = now_ns();
@@ -472,6 +528,7 @@ static void run(struct load *l)
 		sweep(l, now, false);
 		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
 		int ne = epoll_pwait2(l->ep, evs, 64, &ts, NULL);
+		l->polls++;
 		for (int i = 0; i < ne; i++)
 			recv_sock(l, evs[i].data.u32);
 	}
@@ -496,6 +553,12 @@ static int open_sockets(struct load *l)
 		/* connect(): the kernel drops datagrams from anyone else, and
 		 * sendmmsg needs no address per message. */
 		if (connect(fd, (struct sockaddr *)&l->o.server, sizeof(l->o.server)) < 0)
+			return -1;
+		/* -G on a kernel without UDP GSO: fail here, not with every
+		 * query counted as a send error. */
+		int seg;
+		socklen_t seglen = sizeof(seg);
+		if (l->o.gso && getsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, &seglen) < 0)
 			return -1;
 		l->fds[i] = fd;
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
@@ -524,6 +587,18 @@ static int alloc_table(struct load *l)
 	return l->tab && l->sbufs && l->rbufs ? 0 : -1;
 }
 
+/* CPU time (user + system) of the whole process so far, all threads, live
+ * and joined. The kernel scales the tick-sampled user/system split so
+ * that the two add up to the threads' exact run time. */
+static double process_cpu_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void report(const struct load *l)
 {
 	const struct opts *o = &l->o;
@@ -538,8 +613,11 @@ static void report(const struct load *l)
 	       l->received,
 	       l->seq - l->received, l->late, l->mismatch, l->send_err, l->with_answer);
 	printf(", \"duration_s\": %.4f, \"send_duration_s\": %.4f, \"qps\": %.1f, "
-	       "\"offered_qps\": %.1f", dur, sdur, dur > 0 ? (double)l->received / dur : 0,
-	       sdur > 0 ? (double)l->seq / sdur : 0);
+	       "\"offered_qps\": %.1f, \"cpu_s\": %.6f", dur, sdur,
+	       dur > 0 ? (double)l->received / dur : 0, sdur > 0 ? (double)l->seq / sdur : 0,
+	       l->cpu_s);
+	printf(", \"syscalls\": {\"send\": %" PRIu64 ", \"recv\": %" PRIu64 ", \"poll\": %" PRIu64
+	       "}", l->send_calls, l->recv_calls, l->polls);
 	printf(", \"rcodes\": {\"noerror\": %" PRIu64 ", \"servfail\": %" PRIu64
 	       ", \"nxdomain\": %" PRIu64 ", \"refused\": %" PRIu64 ", \"other\": %" PRIu64 "}",
 	       l->rcodes[0], l->rcodes[2], l->rcodes[3], l->rcodes[5],
@@ -603,6 +681,9 @@ static void usage(void)
 		"  -T MS             a query unanswered this long is lost (1000)\n"
 		"  -S N              source sockets/ports (64)\n"
 		"  -b N              queries per sendmmsg (16)\n"
+		"  -G                send each run of equal-length queries in a batch as\n"
+		"                    one UDP GSO message (UDP_SEGMENT); the server still\n"
+		"                    gets one datagram per query\n"
 		"  -e SIZE           add EDNS OPT with this UDP size (off)\n"
 		"  -R SEED           miss: seed of the unique labels (time)\n"
 		"  -L LABEL          label copied into the JSON line\n"
@@ -621,7 +702,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			    .seed = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32)) };
 	static const struct option longs[] = { { "threads", required_argument, NULL, 'j' },
 					       { NULL, 0, NULL, 0 } };
-	while ((c = getopt_long(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:j:h", longs,
+	while ((c = getopt_long(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:j:Gh", longs,
 				NULL)) != -1) {
 		switch (c) {
 		case 's': have_server = parse_server(optarg, &o->server) == 0; break;
@@ -646,6 +727,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'R': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'L': o->label = optarg; break;
 		case 'j': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'G': o->gso = true; break;
 		default: return -1;
 		}
 	}
@@ -707,6 +789,9 @@ static void merge(struct load *sum, const struct load *l)
 	sum->late += l->late;
 	sum->mismatch += l->mismatch;
 	sum->send_err += l->send_err;
+	sum->send_calls += l->send_calls;
+	sum->recv_calls += l->recv_calls;
+	sum->polls += l->polls;
 	sum->with_answer += l->with_answer;
 	for (unsigned i = 0; i < 16; i++)
 		sum->rcodes[i] += l->rcodes[i];
@@ -742,14 +827,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	double cpu0 = process_cpu_s();
 	for (unsigned t = 0; t < o.threads; t++) {
 		if (pthread_create(&th[t], NULL, thread_main, &ls[t]) != 0) {
 			fprintf(stderr, "dnsload: cannot start thread %u\n", t);
 			return 1;
 		}
 	}
-	for (unsigned t = 0; t < o.threads; t++) {
+	for (unsigned t = 0; t < o.threads; t++)
 		pthread_join(th[t], NULL);
+	/* The load threads' run only, not the setup before it. */
+	sum.cpu_s = process_cpu_s() - cpu0;
+	for (unsigned t = 0; t < o.threads; t++) {
 		merge(&sum, &ls[t]);
 		load_free(&ls[t]);
 	}

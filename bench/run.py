@@ -43,6 +43,12 @@ FE_CPU = "1"            # the frontend under test
 LOAD_CPU = "0"          # dnsload and the backends
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PATHS = ("hit", "miss", "auth")
+PARTS = ("rounds", "scaling", "callgrind", "memory")   # the run's parts, in order
+# The load kinds run_scaling compares: dnsload's ordinary sendmmsg (one
+# datagram per query through the whole sending path) and -G (each batch of
+# equal-length queries as one UDP GSO send that the kernel cuts into the
+# same datagrams). bench/README.md has what each costs.
+SCALING_LOADS = {"plain": [], "gso": ["-G"]}
 
 # Names per path: hit = 1,000 names repeated (cached after the first pass),
 # miss = unique names under the rec pool's wildcard zone, auth = unique names
@@ -249,15 +255,24 @@ class Bench:
         return json.loads(r.stdout.strip().splitlines()[-1])
 
     def measured(self, srv, path, extra, cpus=LOAD_CPU):
-        """dnsload run with the server's CPU time around it."""
-        c0, k0 = srv.cpu_seconds(), udp_rcvbuf_errors()
+        """dnsload run with the server's CPU time around it, dnsload's own
+        (its "cpu_s": the load threads' run) and the whole machine's."""
+        c0, k0, m0 = srv.cpu_seconds(), udp_rcvbuf_errors(), machine_cpu()
+        w0 = time.monotonic()
         out = self.dnsload(srv.port, path, extra, cpus=cpus)
+        wall = time.monotonic() - w0
         cpu = srv.cpu_seconds() - c0
+        m1 = machine_cpu()
         # Datagrams the kernel dropped for a full socket receive buffer, on
         # the whole machine: tells a server's full queue from its own drops.
         out["kernel_rcvbuf_drops"] = udp_rcvbuf_errors() - k0
         out["server_cpu_s"] = cpu
-        out["cpu_us_per_q"] = cpu * 1e6 / out["received"] if out["received"] else None
+        out["wall_s"] = wall
+        out["machine_busy_s"] = m1[0] - m0[0]
+        out["machine_steal_s"] = m1[1] - m0[1]
+        n = out["received"]
+        out["cpu_us_per_q"] = cpu * 1e6 / n if n else None
+        out["load_cpu_us_per_q"] = out["cpu_s"] * 1e6 / n if n else None
         return out
 
     def warm(self, srv):
@@ -319,11 +334,14 @@ class Bench:
     def run_scaling(self):
         """Hit-path QPS of dnsgate with one worker (pinned to CPU 1, so its
         affinity gives one worker) and with two (CPUs 0 and 1), under the
-        same load from a 2-thread dnsload on both CPUs; interleaved rounds.
+        same load from a 2-thread dnsload on both CPUs, once per load kind
+        (SCALING_LOADS: ordinary sendmmsg, UDP GSO); interleaved rounds.
         On a 2-CPU machine the load generator shares the CPUs with the two
-        workers, so QPS cannot show what 2 free cores would do; the server's
-        CPU time per query (does a second worker make each query dearer:
-        locks, shared cache lines?) is reported next to it."""
+        workers, so QPS cannot show what 2 free cores would do. Every run
+        also records the server's CPU time per query (W; does a second
+        worker make each query dearer: locks, shared cache lines?), the load
+        generator's (L), and the machine's busy time, from which
+        scaling_ceiling() tells what 2 CPUs allow."""
         srvs = {}
         try:
             for workers, cpus in ((1, FE_CPU), (2, "%s,%s" % (LOAD_CPU, FE_CPU))):
@@ -331,14 +349,18 @@ class Bench:
                              self.backends, cpus=cpus)
                 srvs[workers] = srv.start(20.0)
                 self.warm(srv)
-            out = {1: [], 2: []}
+            loads = self.a.scaling_loads
+            out = {"loads": {ld: {1: [], 2: []} for ld in loads}}
+            runs = [(ld, w) for ld in loads for w in (1, 2)]
             both = "%s,%s" % (LOAD_CPU, FE_CPU)
             for r in range(self.a.rounds):
-                for workers in ((1, 2) if r % 2 == 0 else (2, 1)):
-                    out[workers].append(self.measured(
+                for ld, workers in (runs if r % 2 == 0 else reversed(runs)):
+                    out["loads"][ld][workers].append(self.measured(
                         srvs[workers], "hit", ["-w", self.a.window * 2, "-n", self.a.max_count,
-                                               "-t", self.a.seconds, "-T", 1000, "-j", 2],
-                        cpus=both))
+                                               "-t", self.a.seconds, "-T", 1000, "-j", 2]
+                        + SCALING_LOADS[ld], cpus=both))
+            for ld in loads:
+                out["loads"][ld]["ceiling"] = scaling_ceiling(out["loads"][ld])
             for workers, srv in srvs.items():
                 m = re.search(r"started (\d+) workers", srv.log_path.read_text())
                 out["workers_%d" % workers] = int(m.group(1)) if m else None
@@ -398,6 +420,24 @@ class Bench:
     def run(self):
         t0 = time.monotonic()
         self.start_backends()
+        if "rounds" in self.a.only:
+            self.run_frontends()
+        fes = [k for k in ("dnsgate", "dnsdist") if k not in self.skipped]
+        if "scaling" in self.a.only and "dnsgate" in fes:
+            log("scaling: 1 vs 2 workers")
+            self.run_scaling()
+        if "callgrind" in self.a.only:
+            for kind in fes + ["null"]:
+                log("callgrind: %s" % kind)
+                self.results["callgrind"][kind] = self.run_callgrind(kind)
+        if "memory" in self.a.only:
+            for kind in fes:
+                log("memory: %s" % kind)
+                self.results["memory"][kind] = self.run_memory(kind)
+        self.results["elapsed_s"] = time.monotonic() - t0
+
+    def run_frontends(self):
+        """The interleaved rounds of every frontend and the null responder."""
         for kind in ("dnsgate", "dnsdist", "null"):
             if kind in self.a.skip:
                 self.skipped[kind] = "--skip"
@@ -413,19 +453,6 @@ class Bench:
         for srv in list(self.servers.values()):
             srv.stop()
         self.servers.clear()
-        fes = [k for k in ("dnsgate", "dnsdist") if k not in self.skipped]
-        if self.a.scaling and "dnsgate" in fes:
-            log("scaling: 1 vs 2 workers")
-            self.run_scaling()
-        if self.a.callgrind:
-            for kind in fes + ["null"]:
-                log("callgrind: %s" % kind)
-                self.results["callgrind"][kind] = self.run_callgrind(kind)
-        if self.a.memory:
-            for kind in fes:
-                log("memory: %s" % kind)
-                self.results["memory"][kind] = self.run_memory(kind)
-        self.results["elapsed_s"] = time.monotonic() - t0
 
 
 # -- helpers and report -----------------------------------------------------
@@ -456,6 +483,17 @@ def task_cpu_seconds(pid):
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total / 1e9
+
+
+def machine_cpu():
+    """(busy, steal) CPU-seconds of the whole machine since boot, all CPUs,
+    from /proc/stat (10 ms ticks): busy is user+nice+system+irq+softirq, so
+    it includes softirq work the scheduler charged to no process of ours
+    (ksoftirqd) and whatever else runs on the machine."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v
+    return (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK
 
 
 def udp_rcvbuf_errors():
@@ -536,7 +574,9 @@ def table(bench):
     lines = ["| path | metric | dnsgate min / **median** / max | "
              "dnsdist min / **median** / max | dnsgate / dnsdist |",
              "|---|---|---|---|---|"]
-    for path in PATHS:
+    if not res["rounds"]:       # --only without rounds: the other tables only
+        lines = []
+    for path in PATHS if res["rounds"] else ():
         for label, phase, field, digits in METRICS:
             g = series(res, "dnsgate", path, phase, field)
             d = series(res, "dnsdist", path, phase, field)
@@ -545,9 +585,15 @@ def table(bench):
                 fmt_mmm(d, digits), "–" if "lost" in label or "drops" in label
                 else ratio(g, d)))
     null_cpu = series(res, "null", "hit", "max", "cpu_us_per_q")
-    lines.append("| hit | CPU µs/query at max load ÷ null responder's | %s | %s | – |" % (
-        ratio(series(res, "dnsgate", "hit", "max", "cpu_us_per_q"), null_cpu),
-        ratio(series(res, "dnsdist", "hit", "max", "cpu_us_per_q"), null_cpu)))
+    if res["rounds"]:
+        lines.append("| hit | CPU µs/query at max load ÷ null responder's | %s | %s | – |" % (
+            ratio(series(res, "dnsgate", "hit", "max", "cpu_us_per_q"), null_cpu),
+            ratio(series(res, "dnsdist", "hit", "max", "cpu_us_per_q"), null_cpu)))
+        # The load generator's own cost (its getrusage): not the frontend's,
+        # but what the load takes from a machine the frontend shares.
+        lines.append("| hit | dnsload's CPU µs/query at max load | %s | %s | – |" % tuple(
+            fmt_mmm(series(res, k, "hit", "max", "load_cpu_us_per_q"), 2)
+            for k in ("dnsgate", "dnsdist")))
     cg = res["callgrind"]
 
     def cgv(k):
@@ -569,7 +615,7 @@ def table(bench):
         d = mem.get("dnsdist", {}).get("bytes_per_entry")
         lines.append("| miss | RSS bytes per cached entry (%d distinct answers) | %s | %s | %s |" % (
             a.mem_entries, mv("dnsgate"), mv("dnsdist"), "%.2f" % (g / d) if g and d else "–"))
-    null = ["", "Null responder (the floor, hit load): QPS %s, CPU µs/query %s, "
+    null = [] if not res["rounds"] else ["", "Null responder (the floor, hit load): QPS %s, CPU µs/query %s, "
             "p99 at %d QPS %s µs; instructions/query %s." % (
                 fmt_mmm(series(res, "null", "hit", "max", "qps"), 0),
                 fmt_mmm(null_cpu, 2), a.rate,
@@ -579,22 +625,81 @@ def table(bench):
     return "\n".join(lines + null + scaling_table(res.get("scaling"))) + "\n"
 
 
+LOAD_NAMES = {"plain": "sendmmsg", "gso": "UDP GSO (`-G`)"}
+
+
 def scaling_table(sc):
-    """dnsgate with 1 worker next to 2 workers (Bench.run_scaling)."""
-    if not sc:
+    """dnsgate with 1 worker next to 2 workers (Bench.run_scaling), per load
+    kind, and what a 2-CPU machine that also runs the load allows."""
+    if not sc or not sc.get("loads"):
         return []
-    def col(w, field):
-        return [x[field] for x in sc[w] if x.get(field)]
-    q1, q2 = col(1, "qps"), col(2, "qps")
-    c1, c2 = col(1, "cpu_us_per_q"), col(2, "cpu_us_per_q")
-    return ["", "dnsgate, hit path, 1 worker (`taskset -c 1`, %s started) next to 2 workers "
-            "(`taskset -c 0,1`, %s started); load `dnsload -j 2` on CPUs 0-1 for both:" % (
-                sc.get("workers_1"), sc.get("workers_2")), "",
-            "| metric | 1 worker min / **median** / max | 2 workers min / **median** / max "
+    lines = ["", "dnsgate, hit path, 1 worker (`taskset -c 1`, %s started) next to 2 workers "
+             "(`taskset -c 0,1`, %s started); load `dnsload -j 2` on CPUs 0-1 for both. "
+             "CPU-s/s: CPU-seconds per second of load (the machine has 2)." % (
+                 sc.get("workers_1"), sc.get("workers_2"))]
+    for ld, runs in sc["loads"].items():
+        lines += ["", "Load: %s." % LOAD_NAMES.get(ld, ld), ""] + scaling_runs(runs)
+    lines += ["", "| load | W: 1 worker's CPU µs/query | L: dnsload's CPU µs/query with 2 "
+              "workers | ceiling 2W/(W+L) | measured 2 / 1 QPS | measured ÷ ceiling "
+              "| 2-worker QPS ÷ 2/(W+L) |", "|---|---|---|---|---|---|---|"]
+    for ld, runs in sc["loads"].items():
+        c = runs.get("ceiling")
+        if c:
+            lines.append("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
+                LOAD_NAMES.get(ld, ld), c["W_us"], c["L_us"], c["ceiling"], c["measured"],
+                c["efficiency"], c["of_machine"]))
+    return lines
+
+
+def scaling_runs(runs):
+    """The 1-worker and 2-worker runs of one load kind, side by side."""
+    def row(label, f, digits, ratio_too=True):
+        a = [x for x in map(f, runs[1]) if x]
+        b = [x for x in map(f, runs[2]) if x]
+        return "| %s | %s | %s | %s |" % (label, fmt_mmm(a, digits), fmt_mmm(b, digits),
+                                          ratio(b, a) if ratio_too else "–")
+
+    # CPU-seconds per second of load: dnsload's duration_s, first query to
+    # last answer. The readings span the whole dnsload run, which also
+    # waits up to -T for lost queries' answers, but nothing of ours runs
+    # then.
+    def per_s(*fields):
+        return lambda r: sum(r[f] for f in fields) / r["duration_s"]
+
+    def other(r):               # busy time of no process of ours (ksoftirqd, others)
+        return max(0.0, (r["machine_busy_s"] - r["server_cpu_s"] - r["cpu_s"]) / r["duration_s"])
+    return ["| metric | 1 worker min / **median** / max | 2 workers min / **median** / max "
             "| 2 / 1 |", "|---|---|---|---|",
-            "| QPS at max load | %s | %s | %s |" % (fmt_mmm(q1, 0), fmt_mmm(q2, 0), ratio(q2, q1)),
-            "| server CPU µs/query | %s | %s | %s |" % (fmt_mmm(c1, 2), fmt_mmm(c2, 2),
-                                                       ratio(c2, c1))]
+            row("QPS at max load", lambda r: r["qps"], 0),
+            row("server CPU µs/query (W)", lambda r: r["cpu_us_per_q"], 2),
+            row("dnsload CPU µs/query (L)", lambda r: r["load_cpu_us_per_q"], 2),
+            row("server CPU-s/s", per_s("server_cpu_s"), 2),
+            row("dnsload CPU-s/s", per_s("cpu_s"), 2),
+            row("server + dnsload CPU-s/s", per_s("server_cpu_s", "cpu_s"), 2, False),
+            row("machine busy CPU-s/s (/proc/stat)", per_s("machine_busy_s"), 2, False),
+            row("of which neither server nor dnsload", other, 2, False)]
+
+
+def scaling_ceiling(runs):
+    """The most 2 workers can scale over 1 on 2 CPUs shared with the load
+    generator, for the runs of one load kind. One worker with a CPU to itself
+    answers 1/W queries a second (W: its CPU time per query); on 2 CPUs that
+    also run dnsload (L: its CPU time per query) every query costs W + L, so
+    at most 2/(W+L) a second: 2W/(W+L) times one worker. Medians over
+    rounds; W from the 1-worker runs, L from the 2-worker runs (the runs the
+    ceiling is about). "efficiency" divides the measured 2/1 QPS ratio by
+    the ceiling; "of_machine" divides the 2-worker QPS by 2/(W+L), which
+    does not depend on whether the 1-worker run had CPU 1 to itself."""
+    def med(w, f):
+        v = [r[f] for r in runs.get(w, []) if r.get(f)]
+        return statistics.median(v) if v else None
+    w, l_ = med(1, "cpu_us_per_q"), med(2, "load_cpu_us_per_q")
+    q1, q2 = med(1, "qps"), med(2, "qps")
+    if not (w and l_ and q1 and q2):
+        return None
+    ceiling = 2 * w / (w + l_)
+    return {"W_us": w, "L_us": l_, "ceiling": ceiling, "measured": q2 / q1,
+            "efficiency": q2 / q1 / ceiling, "of_machine": q2 * (w + l_) / 2e6}
 
 
 def machine():
@@ -630,7 +735,15 @@ def parse_args(argv):
                     help="skip dnsgate 1 worker vs 2 workers")
     ap.add_argument("--skip", action="append", default=[], choices=("dnsgate", "dnsdist"),
                     help="leave a frontend out (repeatable)")
+    ap.add_argument("--scaling-load", dest="scaling_loads", action="append",
+                    choices=tuple(SCALING_LOADS),
+                    help="load kind of the scaling part (repeatable; default all)")
+    ap.add_argument("--only", action="append", choices=PARTS,
+                    help="run only this part (repeatable); --no-* still apply")
     a = ap.parse_args(argv)
+    a.scaling_loads = a.scaling_loads or list(SCALING_LOADS)
+    off = {"scaling": not a.scaling, "callgrind": not a.callgrind, "memory": not a.memory}
+    a.only = [p for p in (a.only or PARTS) if not off.get(p)]
     if a.seconds is None:
         a.seconds = 1.0 if a.quick else 3.0
     if a.cg_queries is None:
