@@ -40,16 +40,18 @@ static int parse_uint(struct pctx *c, uint32_t max, uint32_t *v)
 	return ret < 0 ? ret : dg_tok_uint(&tok, max, v);
 }
 
-static int parse_alg(struct pctx *c)
+/*
+ * The field parsers below get the field's first token from parse_field(),
+ * which has already checked that it is there; those that take the rest of
+ * the text (TXT strings, base64, hex) read further tokens themselves.
+ */
+
+static int parse_alg(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
 	uint32_t v;
-	ret = dg_tok_uint(&tok, UINT8_MAX, &v);
-	if (ret == DG_ETEXT_SYNTAX && !tok.quoted) /* RFC 4034 §2.2: mnemonic */
-		ret = dg_dnssec_alg_from_str(tok.p, tok.len);
+	int ret = dg_tok_uint(tok, UINT8_MAX, &v);
+	if (ret == DG_ETEXT_SYNTAX && !tok->quoted) /* RFC 4034 §2.2: mnemonic */
+		ret = dg_dnssec_alg_from_str(tok->p, tok->len);
 	else if (ret == DG_OK)
 		ret = (int)v;
 	if (ret >= 0)
@@ -57,25 +59,18 @@ static int parse_alg(struct pctx *c)
 	return ret < 0 ? ret : DG_OK;
 }
 
-static int parse_type(struct pctx *c)
+static int parse_type(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	ret = tok.quoted ? DG_ETEXT_SYNTAX : dg_rrtype_from_str(tok.p, tok.len);
+	int ret = tok->quoted ? DG_ETEXT_SYNTAX : dg_rrtype_from_str(tok->p, tok->len);
 	if (ret >= 0)
 		dg_wr_u16(&c->wr, (uint16_t)ret);
 	return ret < 0 ? ret : DG_OK;
 }
 
-static int parse_period(struct pctx *c)
+static int parse_period(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
 	uint32_t v;
-	int ret = need_tok(c, &tok);
-	if (ret == DG_OK)
-		ret = tok.quoted ? DG_ETEXT_SYNTAX : dg_ttl_from_str(tok.p, tok.len, &v);
+	int ret = tok->quoted ? DG_ETEXT_SYNTAX : dg_ttl_from_str(tok->p, tok->len, &v);
 	if (ret == DG_OK)
 		dg_wr_u32(&c->wr, v);
 	return ret;
@@ -106,25 +101,22 @@ static unsigned digits(const char *p, int n)
  * decimal number of seconds. A 14-digit number cannot be a valid u32, so
  * the length tells the forms apart. Times past 2106 do not fit 32 bits.
  */
-static int parse_time(struct pctx *c)
+static int parse_time(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
-	uint32_t v;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	if (tok.len != 14) {
-		ret = dg_tok_uint(&tok, UINT32_MAX, &v);
+	if (tok->len != 14) {
+		uint32_t v;
+		int ret = dg_tok_uint(tok, UINT32_MAX, &v);
 		if (ret == DG_OK)
 			dg_wr_u32(&c->wr, v);
 		return ret == DG_ETEXT_SYNTAX ? DG_ETEXT_TIME : ret;
 	}
-	for (size_t i = 0; i < tok.len; i++)
-		if (tok.quoted || tok.p[i] < '0' || tok.p[i] > '9')
+	for (size_t i = 0; i < tok->len; i++)
+		if (tok->quoted || tok->p[i] < '0' || tok->p[i] > '9')
 			return DG_ETEXT_TIME;
 	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y = digits(tok.p, 4), mo = digits(tok.p + 4, 2), d = digits(tok.p + 6, 2);
-	unsigned h = digits(tok.p + 8, 2), mi = digits(tok.p + 10, 2), s = digits(tok.p + 12, 2);
+	const char *p = tok->p;
+	unsigned y = digits(p, 4), mo = digits(p + 4, 2), d = digits(p + 6, 2);
+	unsigned h = digits(p + 8, 2), mi = digits(p + 10, 2), s = digits(p + 12, 2);
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
 	    s > 59)
 		return DG_ETEXT_TIME;
@@ -138,17 +130,13 @@ static int parse_time(struct pctx *c)
 	return DG_OK;
 }
 
-static int parse_addr(struct pctx *c, int af)
+static int parse_addr(struct pctx *c, const struct dg_tok *tok, int af)
 {
-	struct dg_tok tok;
 	char buf[INET6_ADDRSTRLEN];
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	if (tok.quoted || tok.len >= sizeof(buf))
+	if (tok->quoted || tok->len >= sizeof(buf))
 		return DG_ETEXT_ADDR;
-	memcpy(buf, tok.p, tok.len);
-	buf[tok.len] = '\0';
+	memcpy(buf, tok->p, tok->len);
+	buf[tok->len] = '\0';
 	uint8_t addr[16];
 	if (inet_pton(af, buf, addr) != 1)
 		return DG_ETEXT_ADDR;
@@ -156,17 +144,13 @@ static int parse_addr(struct pctx *c, int af)
 	return DG_OK;
 }
 
-static int parse_name(struct pctx *c)
+static int parse_name(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	if (tok.quoted)
+	if (tok->quoted)
 		return DG_ETEXT_SYNTAX;
 	if (c->wr.err != DG_OK)
 		return c->wr.err;
-	ret = dg_dname_from_strn(c->wr.pos, dg_wr_left(&c->wr), tok.p, tok.len, c->origin);
+	int ret = dg_dname_from_strn(c->wr.pos, dg_wr_left(&c->wr), tok->p, tok->len, c->origin);
 	if (ret > 0)
 		c->wr.pos += ret;
 	return ret < 0 ? ret : DG_OK;
@@ -186,18 +170,10 @@ static int parse_str_tok(struct pctx *c, const struct dg_tok *tok)
 	return DG_OK;
 }
 
-static int parse_str(struct pctx *c)
-{
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	return ret < 0 ? ret : parse_str_tok(c, &tok);
-}
-
 /* TXT: one or more character-strings up to the end. */
-static int parse_strs(struct pctx *c)
+static int parse_strs(struct pctx *c, struct dg_tok tok)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
+	int ret = DG_OK;
 	while (ret == DG_OK) {
 		ret = parse_str_tok(c, &tok);
 		if (ret == DG_OK)
@@ -207,12 +183,11 @@ static int parse_strs(struct pctx *c)
 }
 
 /* Base64 or hex to the end of the text, in as many chunks as it comes. */
-static int parse_blob(struct pctx *c, bool b64)
+static int parse_blob(struct pctx *c, struct dg_tok tok, bool b64)
 {
 	struct dg_base64_dec b64st = { 0 };
 	struct dg_hex_dec hexst = { 0 };
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
+	int ret = DG_OK;
 	while (ret == DG_OK) {
 		if (tok.quoted)
 			return DG_ETEXT_SYNTAX;
@@ -227,27 +202,24 @@ static int parse_blob(struct pctx *c, bool b64)
 }
 
 /* NSEC3 salt (RFC 5155 §3.3: "-" when empty) or next hashed owner. */
-static int parse_lenblob(struct pctx *c, bool b32)
+static int parse_lenblob(struct pctx *c, const struct dg_tok *tok, bool b32)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	if (tok.quoted)
+	if (tok->quoted)
 		return DG_ETEXT_SYNTAX;
 	uint8_t *lenp = c->wr.pos;
 	dg_wr_u8(&c->wr, 0);
 	if (c->wr.err != DG_OK)
 		return c->wr.err;
 	size_t room = dg_wr_left(&c->wr) < 255 ? dg_wr_left(&c->wr) : 255;
+	int ret;
 	if (b32) {
-		ret = dg_base32hex_decode(tok.p, tok.len, c->wr.pos, room);
+		ret = dg_base32hex_decode(tok->p, tok->len, c->wr.pos, room);
 		if (ret == 0)
 			ret = DG_ETEXT_BASE32; /* the hash is never empty */
-	} else if (tok.len == 1 && tok.p[0] == '-') {
+	} else if (tok->len == 1 && tok->p[0] == '-') {
 		ret = 0;
 	} else {
-		ret = dg_hex_decode(tok.p, tok.len, c->wr.pos, room);
+		ret = dg_hex_decode(tok->p, tok->len, c->wr.pos, room);
 	}
 	if (ret == DG_ESPACE && room == 255)
 		return DG_ETEXT_RANGE;
@@ -290,69 +262,65 @@ static int parse_bitmap(struct pctx *c)
 }
 
 /* CAA tag (RFC 8659 §4.1.1): letters and digits only. */
-static int parse_tag(struct pctx *c)
+static int parse_tag(struct pctx *c, const struct dg_tok *tok)
 {
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	if (tok.quoted || tok.len == 0 || tok.len > 255)
+	if (tok->quoted || tok->len == 0 || tok->len > 255)
 		return DG_ETEXT_SYNTAX;
-	for (size_t i = 0; i < tok.len; i++) {
-		char ch = tok.p[i];
+	for (size_t i = 0; i < tok->len; i++) {
+		char ch = tok->p[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
 			return DG_ETEXT_SYNTAX;
 	}
-	dg_wr_u8(&c->wr, (uint8_t)tok.len);
-	dg_wr_bytes(&c->wr, tok.p, tok.len);
+	dg_wr_u8(&c->wr, (uint8_t)tok->len);
+	dg_wr_bytes(&c->wr, tok->p, tok->len);
 	return DG_OK;
-}
-
-/* One character-string without a length octet (CAA value, RFC 8659 §4.1.1). */
-static int parse_octets(struct pctx *c)
-{
-	struct dg_tok tok;
-	int ret = need_tok(c, &tok);
-	if (ret < 0)
-		return ret;
-	ret = dg_txt_unescape(tok.p, tok.len, &c->wr);
-	return ret < 0 ? ret : DG_OK;
 }
 
 static int parse_field(struct pctx *c, enum dg_rdf f)
 {
+	/* A type bitmap and the SvcParams list may be empty (they read their
+	 * own tokens to the end); every other field needs a first token. */
+	if (f == DG_RDF_BITMAP)
+		return parse_bitmap(c);
+	if (f == DG_RDF_SVCPARAMS)
+		return dg_svcparams_parse(&c->txt, &c->wr);
+	struct dg_tok tok;
+	int ret = need_tok(c, &tok);
+	if (ret < 0)
+		return ret;
 	uint32_t v = 0;
-	int ret;
 	switch (f) {
 	case DG_RDF_U8:
-		ret = parse_uint(c, UINT8_MAX, &v);
+		ret = dg_tok_uint(&tok, UINT8_MAX, &v);
 		dg_wr_u8(&c->wr, (uint8_t)v);
 		return ret;
 	case DG_RDF_U16:
-		ret = parse_uint(c, UINT16_MAX, &v);
+		ret = dg_tok_uint(&tok, UINT16_MAX, &v);
 		dg_wr_u16(&c->wr, (uint16_t)v);
 		return ret;
 	case DG_RDF_U32:
-		ret = parse_uint(c, UINT32_MAX, &v);
+		ret = dg_tok_uint(&tok, UINT32_MAX, &v);
 		dg_wr_u32(&c->wr, v);
 		return ret;
-	case DG_RDF_PERIOD: return parse_period(c);
-	case DG_RDF_ALG: return parse_alg(c);
-	case DG_RDF_TYPE: return parse_type(c);
-	case DG_RDF_TIME: return parse_time(c);
-	case DG_RDF_A: return parse_addr(c, AF_INET);
-	case DG_RDF_AAAA: return parse_addr(c, AF_INET6);
-	case DG_RDF_NAME: return parse_name(c);
-	case DG_RDF_STR: return parse_str(c);
-	case DG_RDF_STRS: return parse_strs(c);
-	case DG_RDF_B64: return parse_blob(c, true);
-	case DG_RDF_HEX: return parse_blob(c, false);
-	case DG_RDF_HEXLEN: return parse_lenblob(c, false);
-	case DG_RDF_B32LEN: return parse_lenblob(c, true);
-	case DG_RDF_BITMAP: return parse_bitmap(c);
-	case DG_RDF_TAG: return parse_tag(c);
-	case DG_RDF_OCTETS: return parse_octets(c);
-	case DG_RDF_SVCPARAMS: return dg_svcparams_parse(&c->txt, &c->wr);
+	case DG_RDF_PERIOD: return parse_period(c, &tok);
+	case DG_RDF_ALG: return parse_alg(c, &tok);
+	case DG_RDF_TYPE: return parse_type(c, &tok);
+	case DG_RDF_TIME: return parse_time(c, &tok);
+	case DG_RDF_A: return parse_addr(c, &tok, AF_INET);
+	case DG_RDF_AAAA: return parse_addr(c, &tok, AF_INET6);
+	case DG_RDF_NAME: return parse_name(c, &tok);
+	case DG_RDF_STR: return parse_str_tok(c, &tok);
+	case DG_RDF_STRS: return parse_strs(c, tok);
+	case DG_RDF_B64: return parse_blob(c, tok, true);
+	case DG_RDF_HEX: return parse_blob(c, tok, false);
+	case DG_RDF_HEXLEN: return parse_lenblob(c, &tok, false);
+	case DG_RDF_B32LEN: return parse_lenblob(c, &tok, true);
+	case DG_RDF_TAG: return parse_tag(c, &tok);
+	case DG_RDF_OCTETS: /* CAA value (RFC 8659 §4.1.1): no length octet */
+		ret = dg_txt_unescape(tok.p, tok.len, &c->wr);
+		return ret < 0 ? ret : DG_OK;
+	case DG_RDF_BITMAP:
+	case DG_RDF_SVCPARAMS:
 	case DG_RDF_END: break;
 	}
 	return DG_EINVAL;
