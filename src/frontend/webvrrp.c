@@ -120,19 +120,6 @@ static void head(struct webbuf *b, const char *name, const char *type, const cha
 	webbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* One value per instance: {vrid="51",interface="eth0"} v */
-static void series(struct webbuf *b, struct fe_vrrps *vs, const struct fe_vrrp_view *w,
-		   const char *name, const char *type, const char *help,
-		   uint64_t (*get)(const struct fe_vrrp_view *))
-{
-	head(b, name, type, help);
-	for (int i = 0; i < vs->n; i++)
-		if (w[i].running)
-			webbuf_printf(b, "%s{vrid=\"%u\",interface=\"%s\"} %llu\n", name,
-				      vs->inst[i].vc.vrid, vs->inst[i].vc.ifname,
-				      (unsigned long long)get(&w[i]));
-}
-
 static uint64_t g_state(const struct fe_vrrp_view *w) { return (uint64_t)w->st.state; }
 static uint64_t g_prio(const struct fe_vrrp_view *w) { return w->st.prio; }
 static uint64_t g_alive(const struct fe_vrrp_view *w) { return w->st.alive; }
@@ -144,6 +131,51 @@ static uint64_t g_sent(const struct fe_vrrp_view *w) { return w->st.fsm.adverts_
 static uint64_t g_rcvd(const struct fe_vrrp_view *w) { return w->st.fsm.adverts_rcvd; }
 static uint64_t g_supp(const struct fe_vrrp_view *w) { return w->st.fsm.adverts_suppressed; }
 static uint64_t g_stall(const struct fe_vrrp_view *w) { return w->stalls; }
+
+/* A series with one value per instance: {vrid="51",interface="eth0"} v */
+struct series {
+	const char *name, *help;
+	uint64_t (*get)(const struct fe_vrrp_view *);
+};
+
+static const struct series gauges[] = {
+	{ "dnsgate_vrrp_state",
+	  "VRRP state of the virtual router: 0 initialize, 1 backup, 2 master", g_state },
+	{ "dnsgate_vrrp_priority", "Effective VRRP priority (lowered while tracking fails)", g_prio },
+	{ "dnsgate_vrrp_alive",
+	  "Whether every worker made progress within the liveness bound (1) or not (0)", g_alive },
+	{ "dnsgate_vrrp_track_ok",
+	  "Whether every tracked pool has a usable backend (1) or not (0)", g_track },
+};
+
+static const struct series counters[] = {
+	{ "dnsgate_vrrp_master_changes_total",
+	  "Times the master of the virtual router changed (another node, or this one)", g_mchg },
+	{ "dnsgate_vrrp_dual_master_total",
+	  "Split-brain events: runs of adverts from another master while master", g_dual },
+	{ "dnsgate_vrrp_dual_master_adverts_total",
+	  "Adverts from another master heard while master (each answered at once)", g_duala },
+	{ "dnsgate_vrrp_adverts_sent_total", "VRRP adverts sent", g_sent },
+	{ "dnsgate_vrrp_adverts_received_total",
+	  "Valid VRRP adverts received for the virtual router", g_rcvd },
+	{ "dnsgate_vrrp_adverts_suppressed_total",
+	  "Adverts not sent because a worker made no progress", g_supp },
+	{ "dnsgate_vrrp_worker_stalls_total",
+	  "Times the liveness check found a worker without progress", g_stall },
+};
+
+static void print_series(struct webbuf *b, struct fe_vrrps *vs, const struct fe_vrrp_view *w,
+			 const struct series *s, size_t ns, const char *type)
+{
+	for (size_t k = 0; k < ns; k++) {
+		head(b, s[k].name, type, s[k].help);
+		for (int i = 0; i < vs->n; i++)
+			if (w[i].running)
+				webbuf_printf(b, "%s{vrid=\"%u\",interface=\"%s\"} %llu\n",
+					      s[k].name, vs->inst[i].vc.vrid, vs->inst[i].vc.ifname,
+					      (unsigned long long)s[k].get(&w[i]));
+	}
+}
 
 static void transitions(struct webbuf *b, struct fe_vrrps *vs, const struct fe_vrrp_view *w)
 {
@@ -182,27 +214,8 @@ void webvrrp_metrics(const struct fe_conf *conf, struct webbuf *b)
 	for (int i = 0; i < vs->n; i++)
 		if (!vrrpctl_view(vs, i, &w[i]))
 			w[i].running = false;
-	series(b, vs, w, "dnsgate_vrrp_state", "gauge",
-	       "VRRP state of the virtual router: 0 initialize, 1 backup, 2 master", g_state);
-	series(b, vs, w, "dnsgate_vrrp_priority", "gauge",
-	       "Effective VRRP priority (lowered while tracking fails)", g_prio);
-	series(b, vs, w, "dnsgate_vrrp_alive", "gauge",
-	       "Whether every worker made progress within the liveness bound (1) or not (0)", g_alive);
-	series(b, vs, w, "dnsgate_vrrp_track_ok", "gauge",
-	       "Whether every tracked pool has a usable backend (1) or not (0)", g_track);
+	print_series(b, vs, w, gauges, DG_ARRAY_SIZE(gauges), "gauge");
 	transitions(b, vs, w);
-	series(b, vs, w, "dnsgate_vrrp_master_changes_total", "counter",
-	       "Times the master of the virtual router changed (another node, or this one)", g_mchg);
-	series(b, vs, w, "dnsgate_vrrp_dual_master_total", "counter",
-	       "Split-brain events: runs of adverts from another master while master", g_dual);
-	series(b, vs, w, "dnsgate_vrrp_dual_master_adverts_total", "counter",
-	       "Adverts from another master heard while master (each answered at once)", g_duala);
-	series(b, vs, w, "dnsgate_vrrp_adverts_sent_total", "counter", "VRRP adverts sent", g_sent);
-	series(b, vs, w, "dnsgate_vrrp_adverts_received_total", "counter",
-	       "Valid VRRP adverts received for the virtual router", g_rcvd);
-	series(b, vs, w, "dnsgate_vrrp_adverts_suppressed_total", "counter",
-	       "Adverts not sent because a worker made no progress", g_supp);
-	series(b, vs, w, "dnsgate_vrrp_worker_stalls_total", "counter",
-	       "Times the liveness check found a worker without progress", g_stall);
+	print_series(b, vs, w, counters, DG_ARRAY_SIZE(counters), "counter");
 	drops(b, vs, w);
 }
