@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -99,6 +100,9 @@ struct load {
 	uint64_t lat_sum, lat_max;
 	uint64_t t0, t_last_send, t_last_rx;
 	double cpu_s;                   /* the sum only: CPU time of the run */
+	uint64_t sched[3];              /* run ns, run-queue wait ns, switch-ins */
+	bool watch_machine;             /* this thread samples /proc/stat */
+	double machine_busy, machine_s; /* busy CPU-s and seconds while sending */
 };
 
 static uint64_t now_ns(void)
@@ -508,6 +512,24 @@ static uint64_t due(const struct load *l, uint64_t now, uint64_t *wait_ns)
 	return n < left ? n : left;
 }
 
+/* CPU-seconds the whole machine has been busy since boot, all CPUs
+ * (/proc/stat: user+nice+system+irq+softirq, in clock ticks); -1 if the
+ * file cannot be read. */
+static double machine_busy_s(void)
+{
+	unsigned long long v[7];
+	FILE *f = fopen("/proc/stat", "r");
+	if (f == NULL)
+		return -1;
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu",
+		       &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
+	fclose(f);
+	if (n != 7)
+		return -1;
+	/* v[3] idle and v[4] iowait are not busy. */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void run(struct load *l)
 {
 	struct epoll_event evs[64];
@@ -521,6 +543,12 @@ static void run(struct load *l)
 		if (n > 0) {
 			send_some(l, n, now);
 		} else if (!sending) {
+			if (l->watch_machine && l->machine_s == 0) {
+				/* Sending is over: the machine's busy time up
+				 * to here, not the wait for lost answers. */
+				l->machine_busy += machine_busy_s();
+				l->machine_s = (double)(now - l->t0) / 1e9;
+			}
 			if (l->outstanding == 0 || now - l->t_last_send >= tmo)
 				break;
 			wait = 1000000;
@@ -618,6 +646,10 @@ static void report(const struct load *l)
 	       l->cpu_s);
 	printf(", \"syscalls\": {\"send\": %" PRIu64 ", \"recv\": %" PRIu64 ", \"poll\": %" PRIu64
 	       "}", l->send_calls, l->recv_calls, l->polls);
+	printf(", \"machine\": {\"busy_s\": %.2f, \"period_s\": %.4f}", l->machine_busy,
+	       l->machine_s);
+	printf(", \"sched\": {\"run_s\": %.6f, \"wait_s\": %.6f, \"switches\": %" PRIu64 "}",
+	       (double)l->sched[0] / 1e9, (double)l->sched[1] / 1e9, l->sched[2]);
 	printf(", \"rcodes\": {\"noerror\": %" PRIu64 ", \"servfail\": %" PRIu64
 	       ", \"nxdomain\": %" PRIu64 ", \"refused\": %" PRIu64 ", \"other\": %" PRIu64 "}",
 	       l->rcodes[0], l->rcodes[2], l->rcodes[3], l->rcodes[5],
@@ -773,11 +805,32 @@ static void load_free(struct load *l)
 	free(l->nm.len);
 }
 
+/* The calling thread's scheduler figures (/proc/thread-self/schedstat):
+ * run time and time runnable but waiting for a CPU, in ns, and how often it
+ * was switched in. All zero where the file cannot be read. */
+static void thread_sched(uint64_t out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64, &out[0], &out[1], &out[2]) != 3)
+		out[0] = out[1] = out[2] = 0;
+	fclose(f);
+}
+
 static void *thread_main(void *arg)
 {
 	struct load *l = arg;
+	uint64_t s0[3];
+	thread_sched(s0);
+	if (l->watch_machine)
+		l->machine_busy = -machine_busy_s();
 	l->t0 = now_ns();
 	run(l);
+	thread_sched(l->sched);
+	for (unsigned i = 0; i < 3; i++)
+		l->sched[i] -= s0[i];
 	return NULL;
 }
 
@@ -792,6 +845,12 @@ static void merge(struct load *sum, const struct load *l)
 	sum->send_calls += l->send_calls;
 	sum->recv_calls += l->recv_calls;
 	sum->polls += l->polls;
+	if (l->watch_machine) {
+		sum->machine_busy = l->machine_busy;
+		sum->machine_s = l->machine_s;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		sum->sched[i] += l->sched[i];
 	sum->with_answer += l->with_answer;
 	for (unsigned i = 0; i < 16; i++)
 		sum->rcodes[i] += l->rcodes[i];
@@ -820,6 +879,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (unsigned t = 0; t < o.threads; t++) {
 		ls[t].o = share(&o, t);
+		ls[t].watch_machine = t == 0;
 		if (names_prepare(&ls[t]) < 0)
 			return 1;
 		if (alloc_table(&ls[t]) < 0 || open_sockets(&ls[t]) < 0) {

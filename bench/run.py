@@ -41,7 +41,6 @@ from fixtures.servers import Nsd, ZAIBDNS_ZONE, make_query, send  # noqa: E402
 ADDR = "127.0.0.1"
 FE_CPU = "1"            # the frontend under test
 LOAD_CPU = "0"          # dnsload and the backends
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 PATHS = ("hit", "miss", "auth")
 PARTS = ("rounds", "scaling", "callgrind", "memory")   # the run's parts, in order
 # The load kinds run_scaling compares: dnsload's ordinary sendmmsg (one
@@ -188,8 +187,12 @@ class Server:
             procs.terminate(self.proc, timeout=20.0 if self.callgrind else 5.0)
 
     def cpu_seconds(self):
-        """CPU time of the server's live threads (task_cpu_seconds)."""
-        return task_cpu_seconds(self.pid)
+        """CPU time of the server's live threads (task_sched)."""
+        return task_sched(self.pid)[0]
+
+    def sched(self):
+        """(run s, wait s, switch-ins) of the server's live threads."""
+        return task_sched(self.pid)
 
     def rss_bytes(self):
         with open("/proc/%d/status" % self.pid) as f:
@@ -255,21 +258,21 @@ class Bench:
         return json.loads(r.stdout.strip().splitlines()[-1])
 
     def measured(self, srv, path, extra, cpus=LOAD_CPU):
-        """dnsload run with the server's CPU time around it, dnsload's own
-        (its "cpu_s": the load threads' run) and the whole machine's."""
-        c0, k0, m0 = srv.cpu_seconds(), udp_rcvbuf_errors(), machine_cpu()
+        """dnsload run with the server's CPU time around it (dnsload reports
+        its own, "cpu_s", and the machine's busy time while it sent)."""
+        s0, k0 = srv.sched(), udp_rcvbuf_errors()
         w0 = time.monotonic()
         out = self.dnsload(srv.port, path, extra, cpus=cpus)
         wall = time.monotonic() - w0
-        cpu = srv.cpu_seconds() - c0
-        m1 = machine_cpu()
+        s1 = srv.sched()
+        cpu = s1[0] - s0[0]
         # Datagrams the kernel dropped for a full socket receive buffer, on
         # the whole machine: tells a server's full queue from its own drops.
         out["kernel_rcvbuf_drops"] = udp_rcvbuf_errors() - k0
         out["server_cpu_s"] = cpu
+        out["server_wait_s"] = s1[1] - s0[1]
+        out["server_switches"] = s1[2] - s0[2]
         out["wall_s"] = wall
-        out["machine_busy_s"] = m1[0] - m0[0]
-        out["machine_steal_s"] = m1[1] - m0[1]
         n = out["received"]
         out["cpu_us_per_q"] = cpu * 1e6 / n if n else None
         out["load_cpu_us_per_q"] = out["cpu_s"] * 1e6 / n if n else None
@@ -461,10 +464,12 @@ def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
 
-def task_cpu_seconds(pid):
-    """CPU time of process pid in seconds: the sum over its threads of the
-    scheduler's run time (first field of /proc/<pid>/task/<tid>/schedstat,
-    sum_exec_runtime in ns). utime+stime in /proc/<pid>/stat is the same
+def task_sched(pid):
+    """(run s, wait s, switch-ins) of process pid: the sums over its threads
+    of /proc/<pid>/task/<tid>/schedstat, whose fields are the scheduler's
+    run time (sum_exec_runtime, ns), the time spent runnable but waiting
+    for a CPU (run_delay, ns) and how many times the thread was switched in.
+    The run time is the CPU time. utime+stime in /proc/<pid>/stat is the same
     total (this kernel has no IRQ time accounting, so softirq work done in a
     thread's context is charged to that thread either way) but counted in
     10 ms clock ticks; run time is exact to the ns.
@@ -475,25 +480,15 @@ def task_cpu_seconds(pid):
     the first phase and live until the server stops, so a difference of two
     readings around a phase is the whole process's CPU time in it. A thread
     that vanishes while the directory is read is skipped."""
-    total = 0
+    run = wait = switches = 0
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
+                v = [int(x) for x in f.read().split()]
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total / 1e9
-
-
-def machine_cpu():
-    """(busy, steal) CPU-seconds of the whole machine since boot, all CPUs,
-    from /proc/stat (10 ms ticks): busy is user+nice+system+irq+softirq, so
-    it includes softirq work the scheduler charged to no process of ours
-    (ksoftirqd) and whatever else runs on the machine."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = v
-    return (user + nice + system + irq + softirq) / CLK_TCK, steal / CLK_TCK
+        run, wait, switches = run + v[0], wait + v[1], switches + v[2]
+    return run / 1e9, wait / 1e9, switches
 
 
 def udp_rcvbuf_errors():
@@ -552,7 +547,7 @@ def fmt_mmm(vals, digits):
 
 
 def ratio(a, b, digits=2):
-    if not a or not b:
+    if not a or not b or not statistics.median(b):
         return "–"
     return ("%%.%df" % digits) % (statistics.median(a) / statistics.median(b))
 
@@ -654,20 +649,26 @@ def scaling_table(sc):
 def scaling_runs(runs):
     """The 1-worker and 2-worker runs of one load kind, side by side."""
     def row(label, f, digits, ratio_too=True):
-        a = [x for x in map(f, runs[1]) if x]
-        b = [x for x in map(f, runs[2]) if x]
+        a = [x for x in map(f, runs[1]) if x is not None]
+        b = [x for x in map(f, runs[2]) if x is not None]
         return "| %s | %s | %s | %s |" % (label, fmt_mmm(a, digits), fmt_mmm(b, digits),
                                           ratio(b, a) if ratio_too else "–")
 
     # CPU-seconds per second of load: dnsload's duration_s, first query to
     # last answer. The readings span the whole dnsload run, which also
     # waits up to -T for lost queries' answers, but nothing of ours runs
-    # then.
+    # then. The machine's busy time (/proc/stat, 10 ms ticks) is dnsload's
+    # reading from its first query to its last.
     def per_s(*fields):
         return lambda r: sum(r[f] for f in fields) / r["duration_s"]
 
+    def busy(r):
+        m = r["machine"]
+        return m["busy_s"] / m["period_s"] if m["period_s"] > 0 else None
+
     def other(r):               # busy time of no process of ours (ksoftirqd, others)
-        return max(0.0, (r["machine_busy_s"] - r["server_cpu_s"] - r["cpu_s"]) / r["duration_s"])
+        b = busy(r)
+        return None if b is None else max(0.0, b - per_s("server_cpu_s", "cpu_s")(r))
     return ["| metric | 1 worker min / **median** / max | 2 workers min / **median** / max "
             "| 2 / 1 |", "|---|---|---|---|",
             row("QPS at max load", lambda r: r["qps"], 0),
@@ -676,8 +677,14 @@ def scaling_runs(runs):
             row("server CPU-s/s", per_s("server_cpu_s"), 2),
             row("dnsload CPU-s/s", per_s("cpu_s"), 2),
             row("server + dnsload CPU-s/s", per_s("server_cpu_s", "cpu_s"), 2, False),
-            row("machine busy CPU-s/s (/proc/stat)", per_s("machine_busy_s"), 2, False),
-            row("of which neither server nor dnsload", other, 2, False)]
+            row("machine busy CPU-s/s (/proc/stat)", busy, 2, False),
+            row("of which neither server nor dnsload", other, 2, False),
+            row("server waiting for a CPU, s/s", per_s("server_wait_s"), 2),
+            row("dnsload waiting for a CPU, s/s", lambda r: r["sched"]["wait_s"]
+                / r["duration_s"], 2),
+            row("switch-ins per 1000 queries, server + dnsload",
+                lambda r: (r["server_switches"] + r["sched"]["switches"]) * 1e3
+                / r["received"], 1)]
 
 
 def scaling_ceiling(runs):
