@@ -30,7 +30,10 @@
 #include "frontend/luart.h"
 #include "frontend/policy.h"
 #include "frontend/privs.h"
+#include "frontend/ratelimit.h"
 #include "frontend/rings.h"
+#include "frontend/rules.h"
+#include "frontend/steer.h"
 #include "frontend/tcp.h"
 #include "frontend/udp.h"
 #include "frontend/vrrpctl.h"
@@ -163,6 +166,35 @@ static int open_worker_fds(struct daemon *d, struct worker_fds *fds)
 	return DG_OK;
 }
 
+/*
+ * Worker 0's sockets are the first of their SO_REUSEPORT groups: the
+ * steering program attached there picks worker k's socket for a client
+ * (steer.h). Without it (an old kernel) nothing breaks, but per-client
+ * limits count per worker: said once in the log.
+ */
+static void steer_clients(struct daemon *d, const struct worker_fds *fds)
+{
+	unsigned v4, v6;
+	rules_client_prefixes(d->conf, &v4, &v6);
+	int failed = DG_OK;
+	for (int i = 0; i < d->conf->nlisteners; i++) {
+		int family = d->conf->listeners[i].addr.sa.sa_family;
+		unsigned bits = family == AF_INET ? v4 : v6;
+		for (int t = 0; t < 2; t++) {
+			int fd = t == 0 ? fds->udp[i] : fds->tcp[i];
+			int ret = fd >= 0 ? steer_attach(fd, family, bits, d->nworkers) : DG_OK;
+			failed = ret < 0 ? ret : failed;
+		}
+	}
+	if (failed < 0)
+		dg_log(LOG_WARNING, "daemon",
+		       "cannot steer clients to workers by address (%s): MaxQPSIPRule counts per worker",
+		       dg_strerror(failed));
+	else
+		dg_log(LOG_INFO, "daemon", "clients steered to %u workers by address (/%u, IPv6 /%u)",
+		       d->nworkers, v4, v6 < STEER_V6_MAX_BITS ? v6 : STEER_V6_MAX_BITS);
+}
+
 static void close_fds(int *fds, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -181,6 +213,8 @@ static int start_workers(struct daemon *d)
 	int ret = udp && tcp ? DG_OK : DG_ENOMEM;
 	for (unsigned k = 0; ret == DG_OK && k < d->nworkers; k++) {
 		ret = open_worker_fds(d, &fds);
+		if (ret == DG_OK && k == 0 && d->nworkers > 1)
+			steer_clients(d, &fds);
 		if (ret == DG_OK)
 			ret = worker_init(&d->workers[k], k, d->conf, d->pools, d->npools, &fds);
 		if (udp && tcp) {
@@ -301,7 +335,7 @@ static int check_listeners(struct daemon *d)
  * worker per CPU the process may run on (sched_getaffinity, so that
  * `taskset -c 1 dnsgate` runs one worker), not per CPU online.
  */
-static unsigned worker_count(const struct fe_conf *conf)
+static unsigned worker_count_wanted(const struct fe_conf *conf)
 {
 	if (conf->workers > 0)
 		return conf->workers;
@@ -317,6 +351,17 @@ static unsigned worker_count(const struct fe_conf *conf)
 		return (unsigned)CPU_COUNT(&set);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Per-worker tables (ratelimit.h) are sized for RL_MAX_WORKERS. */
+static unsigned worker_count(const struct fe_conf *conf)
+{
+	unsigned n = worker_count_wanted(conf);
+	if (n <= RL_MAX_WORKERS)
+		return n;
+	dg_log(LOG_NOTICE, "daemon", "%u workers asked for, starting %u (the most dnsgate runs)",
+	       n, RL_MAX_WORKERS);
+	return RL_MAX_WORKERS;
 }
 
 static void shutdown_all(struct daemon *d)

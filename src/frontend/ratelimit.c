@@ -5,14 +5,12 @@
  */
 #include "frontend/ratelimit.h"
 
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 #include "lib/nmg.h"
 
 #define NS_PER_S 1000000000ull
-#define RL_SHARDS 64     /* power of two; enough for many workers */
 #define RL_PROBE 8       /* slots examined per lookup: bounds the work */
 
 void rl_bucket_init(struct rl_bucket *b, unsigned qps, unsigned burst)
@@ -67,38 +65,19 @@ struct rl_slot {
 	uint64_t tat_ns; /* 0: empty */
 };
 
-/*
- * A spinlock, not a mutex: the critical section is a probe of at most
- * RL_PROBE slots, far shorter than a mutex's own bookkeeping. A waiter
- * yields after a while in case the holder was preempted.
- */
-struct rl_shard {
-	_Atomic bool lock;
-	struct rl_slot *slots;
-	uint64_t evictions;
-} __attribute__((aligned(64))); /* shards are locked by different workers */
+/* One worker's table: written by that worker only. */
+struct rl_table {
+	_Atomic uint64_t evictions; /* read by the console */
+	struct rl_slot slots[];
+};
 
 struct rl_ip {
 	struct rl_ip_conf conf;
 	uint64_t interval_ns, tolerance_ns;
-	size_t slots_per_shard; /* power of two */
+	size_t nslots; /* power of two */
 	uint64_t mask4[2], mask6[2]; /* v4_mask / v6_mask over the address bytes */
-	struct rl_shard shards[RL_SHARDS];
+	_Atomic(struct rl_table *) tables[RL_MAX_WORKERS];
 };
-
-static void shard_lock(struct rl_shard *sh)
-{
-	while (atomic_exchange_explicit(&sh->lock, true, memory_order_acquire)) {
-		for (unsigned i = 0; atomic_load_explicit(&sh->lock, memory_order_relaxed); i++)
-			if (i >= 100)
-				sched_yield();
-	}
-}
-
-static void shard_unlock(struct rl_shard *sh)
-{
-	atomic_store_explicit(&sh->lock, false, memory_order_release);
-}
 
 /* The mask of a prefix of bits over 16 address bytes, as two loaded words. */
 static void prefix_mask(uint64_t out[2], unsigned bits)
@@ -114,10 +93,9 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c)
 {
 	if (c->v4_mask > 32 || c->v6_mask > 128)
 		return NULL;
-	struct rl_ip *rl = aligned_alloc(64, sizeof(*rl));
+	struct rl_ip *rl = calloc(1, sizeof(*rl));
 	if (rl == NULL)
 		return NULL;
-	memset(rl, 0, sizeof(*rl));
 	rl->conf = *c;
 	if (rl->conf.burst == 0)
 		rl->conf.burst = c->qps;
@@ -127,20 +105,12 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c)
 	rl_bucket_init(&b, rl->conf.qps, rl->conf.burst);
 	rl->interval_ns = b.interval_ns;
 	rl->tolerance_ns = b.tolerance_ns;
-	size_t per = RL_PROBE;
-	while (per * RL_SHARDS < rl->conf.max_entries)
-		per *= 2;
-	rl->slots_per_shard = per;
+	size_t n = RL_PROBE;
+	while (n < rl->conf.max_entries)
+		n *= 2;
+	rl->nslots = n;
 	prefix_mask(rl->mask4, rl->conf.v4_mask);
 	prefix_mask(rl->mask6, rl->conf.v6_mask);
-	for (int i = 0; i < RL_SHARDS; i++) {
-		/* calloc: pages of an idle table are never touched */
-		rl->shards[i].slots = calloc(per, sizeof(struct rl_slot));
-		if (rl->shards[i].slots == NULL) {
-			rl_ip_free(rl);
-			return NULL;
-		}
-	}
 	return rl;
 }
 
@@ -148,9 +118,8 @@ void rl_ip_free(struct rl_ip *rl)
 {
 	if (rl == NULL)
 		return;
-	for (int i = 0; i < RL_SHARDS; i++) {
-		free(rl->shards[i].slots);
-	}
+	for (int i = 0; i < RL_MAX_WORKERS; i++)
+		free(atomic_load_explicit(&rl->tables[i], memory_order_acquire));
 	free(rl);
 }
 
@@ -176,14 +145,14 @@ static bool key_eq(const struct rl_key *x, const struct rl_key *y)
 /*
  * Finds the slot for key in the probe window: its own slot, else an empty
  * or idle one (TAT in the past: a full bucket, same as no entry), else the
- * active slot with the smallest TAT, which is evicted. Shard lock held.
+ * active slot with the smallest TAT, which is evicted. Owner thread only.
  */
-static struct rl_slot *find_slot(struct rl_shard *sh, size_t nslots, uint32_t h,
+static struct rl_slot *find_slot(struct rl_table *t, size_t nslots, uint32_t h,
 				 const struct rl_key *key, uint64_t now)
 {
 	struct rl_slot *free_slot = NULL, *oldest = NULL;
 	for (size_t p = 0; p < RL_PROBE; p++) {
-		struct rl_slot *s = &sh->slots[(h + p) & (nslots - 1)];
+		struct rl_slot *s = &t->slots[(h + p) & (nslots - 1)];
 		if (s->tat_ns != 0 && key_eq(&s->key, key))
 			return s;
 		if (s->tat_ns <= now) {
@@ -196,30 +165,45 @@ static struct rl_slot *find_slot(struct rl_shard *sh, size_t nslots, uint32_t h,
 	struct rl_slot *s = free_slot;
 	if (s == NULL) {
 		s = oldest;
-		sh->evictions++;
+		/* single writer: a plain add, published for the summing reader */
+		atomic_store_explicit(&t->evictions,
+				      atomic_load_explicit(&t->evictions, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 	}
 	s->key = *key;
 	s->tat_ns = 0;
 	return s;
 }
 
-bool rl_ip_over(struct rl_ip *rl, const struct dg_addr *addr, uint64_t now_us)
+/* worker's table, allocated on its first query (calloc: the pages of an
+ * idle table are never touched). */
+static struct rl_table *worker_table(struct rl_ip *rl, unsigned worker)
+{
+	struct rl_table *t = atomic_load_explicit(&rl->tables[worker], memory_order_relaxed);
+	if (DG_LIKELY(t != NULL))
+		return t;
+	t = calloc(1, sizeof(*t) + rl->nslots * sizeof(struct rl_slot));
+	/* release: a reader summing evictions sees an initialised table */
+	atomic_store_explicit(&rl->tables[worker], t, memory_order_release);
+	return t;
+}
+
+bool rl_ip_over(struct rl_ip *rl, unsigned worker, const struct dg_addr *addr, uint64_t now_us)
 {
 	if (rl->interval_ns == 0)
 		return true;
-	if (addr->family != AF_INET && addr->family != AF_INET6)
+	if ((addr->family != AF_INET && addr->family != AF_INET6) || worker >= RL_MAX_WORKERS)
+		return false;
+	struct rl_table *t = worker_table(rl, worker);
+	if (t == NULL)
 		return false;
 	struct rl_key key;
 	uint32_t h = make_key(rl, addr, &key);
-	struct rl_shard *sh = &rl->shards[(h >> 24) & (RL_SHARDS - 1)];
 	uint64_t now = now_us * 1000 + 1;
-
-	shard_lock(sh);
-	struct rl_slot *s = find_slot(sh, rl->slots_per_shard, h, &key, now);
+	struct rl_slot *s = find_slot(t, rl->nslots, h, &key, now);
 	uint64_t next = gcra(s->tat_ns, now, rl->interval_ns, rl->tolerance_ns);
 	if (next != 0)
 		s->tat_ns = next;
-	shard_unlock(sh);
 	return next == 0;
 }
 
@@ -231,11 +215,10 @@ const struct rl_ip_conf *rl_ip_conf(const struct rl_ip *rl)
 uint64_t rl_ip_evictions(const struct rl_ip *rl)
 {
 	uint64_t n = 0;
-	for (int i = 0; i < RL_SHARDS; i++) {
-		struct rl_shard *sh = (struct rl_shard *)&rl->shards[i];
-		shard_lock(sh);
-		n += sh->evictions;
-		shard_unlock(sh);
+	for (int i = 0; i < RL_MAX_WORKERS; i++) {
+		struct rl_table *t = atomic_load_explicit(&rl->tables[i], memory_order_acquire);
+		if (t != NULL)
+			n += atomic_load_explicit(&t->evictions, memory_order_relaxed);
 	}
 	return n;
 }

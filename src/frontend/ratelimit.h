@@ -9,10 +9,13 @@
  * atomic updated with compare-and-swap, lock-free.
  *
  * DESIGN (per-netmask): the client address is masked (v4Mask / v6Mask) and
- * hashed to one of RL_SHARDS shards; each shard is a fixed-size open-
- * addressing table under its own mutex, held for a few dozen instructions
- * and never across I/O, so workers only contend when they hit the same
- * shard at the same moment. Memory is bounded: a table never grows. An
+ * hashed into a fixed-size open-addressing table. Each worker has its own
+ * table, allocated by that worker on its first query and written only by
+ * it: no lock and no cache line shared between workers on the query path.
+ * That is exact because the kernel hands all of a client's queries to the
+ * same worker (steer.h: the listeners' SO_REUSEPORT groups pick the socket
+ * by the client's address, masked no finer than any MaxQPSIPRule's).
+ * Memory is bounded: a table never grows. An
  * entry whose TAT lies in the past has a full bucket, i.e. it is exactly as
  * good as no entry at all, so it is reused freely; this is the expiry, and
  * no cleanup thread is needed. When a probe window holds only active
@@ -72,15 +75,21 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c);
 /** Frees a limiter. */
 void rl_ip_free(struct rl_ip *rl);
 
+/* Workers with a table of their own; the daemon starts no more workers. */
+#define RL_MAX_WORKERS 64
+
 /**
- * Counts one query from addr at now_us against its netmask's bucket.
- * Any thread; takes one shard lock briefly.
+ * Counts one query from addr at now_us against its netmask's bucket in
+ * worker's table (allocated on the worker's first call; if that fails the
+ * query is not limited). Only worker's own thread may pass worker, which
+ * must be below RL_MAX_WORKERS (else nothing is limited). No lock.
  * @return true when that netmask is over its rate (MaxQPSIPRule matches).
  */
-bool rl_ip_over(struct rl_ip *rl, const struct dg_addr *addr, uint64_t now_us);
+bool rl_ip_over(struct rl_ip *rl, unsigned worker, const struct dg_addr *addr, uint64_t now_us);
 
 /** The parameters the limiter was created with (for showRules()). */
 const struct rl_ip_conf *rl_ip_conf(const struct rl_ip *rl);
 
-/** Evictions of still-active entries so far (table pressure), summed over shards. */
+/** Evictions of still-active entries so far (table pressure), summed over
+ * the workers' tables. Any thread. */
 uint64_t rl_ip_evictions(const struct rl_ip *rl);

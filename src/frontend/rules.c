@@ -156,7 +156,7 @@ bool rule_match(const struct rule *r, const struct fe_query *q)
 	case RULE_NMG:
 		return nmg_match(r, q);
 	case RULE_MAXQPSIP:
-		return rl_ip_over(r->u.rl, &q->client_addr, q->now_us);
+		return rl_ip_over(r->u.rl, q->worker, &q->client_addr, q->now_us);
 	case RULE_MAXQPS:
 		/* dnsdist's MaxQPSRule matches traffic NOT exceeding the limit */
 		return rl_bucket_take(r->u.bucket, q->now_us);
@@ -284,6 +284,30 @@ enum fe_verdict rules_eval_answer(const struct fe_conf *conf, struct fe_query *q
 	if (q->delay_ms < delay)
 		q->delay_ms = delay;
 	return r == FE_V_DROP ? FE_V_DROP : FE_V_ANSWER;
+}
+
+static void rule_prefixes(const struct rule *r, unsigned *v4, unsigned *v6)
+{
+	if (r == NULL)
+		return;
+	if (r->kind == RULE_MAXQPSIP) {
+		const struct rl_ip_conf *c = rl_ip_conf(r->u.rl);
+		*v4 = c->v4_mask < *v4 ? c->v4_mask : *v4;
+		*v6 = c->v6_mask < *v6 ? c->v6_mask : *v6;
+	} else if (r->kind == RULE_AND || r->kind == RULE_OR) {
+		for (int i = 0; i < r->u.list.n; i++)
+			rule_prefixes(r->u.list.kids[i], v4, v6);
+	} else if (r->kind == RULE_NOT) {
+		rule_prefixes(r->u.child, v4, v6);
+	}
+}
+
+void rules_client_prefixes(const struct fe_conf *conf, unsigned *v4, unsigned *v6)
+{
+	*v4 = 32;
+	*v6 = 64;
+	for (const struct fe_rule_entry *e = conf->rules; e != NULL && e->rule != NULL; e++)
+		rule_prefixes(e->rule, v4, v6);
 }
 
 static int resolve_chain(struct fe_conf *conf, struct fe_rule_entry *rules, int n)

@@ -75,6 +75,14 @@ DG_MUSTCHECK int action_describe(const struct action *a, char *out, size_t outsz
 DG_MUSTCHECK int rules_resolve(struct fe_conf *conf);
 
 /**
+ * The coarsest client prefixes the query rules count per client by
+ * (MaxQPSIPRule's v4Mask / v6Mask, inside And/Or/Not too): 32 and 64 (the
+ * defaults) when no rule asks for coarser. Steering clients to workers by
+ * these keeps every counted prefix on one worker (steer.h). Boot time.
+ */
+void rules_client_prefixes(const struct fe_conf *conf, unsigned *v4, unsigned *v6);
+
+/**
  * Compiles the query rule chain (rulec.h) and publishes the program with
  * RCU, freeing the previous one once no worker reads it. rules_resolve()
  * calls it; call it again after changing conf->rules at run time (until

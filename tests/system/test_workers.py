@@ -5,6 +5,11 @@ threads"): one per CPU of the affinity it was started with, or k for an
 address listed k times, as dnsdist users ask for k threads on it."""
 import os
 import re
+import select
+import socket
+import time
+
+import dns.message
 
 from frontend_lab import Frontend
 
@@ -59,5 +64,61 @@ def test_repeated_address_asks_for_that_many_workers(tmp_path, free_port):
         # a bind error or a hang is not)
         assert "cannot listen" not in fe.log_text()
         assert len(set(os.listdir("/proc/%d/task" % fe.proc.pid))) >= 3
+    finally:
+        assert fe.stop() == 0
+
+
+# Self-answered (no backend needed); MaxQPSIPRule counts per client /32.
+LIMITED = ('setLocal("127.0.0.1:{port}", {{reusePort=true}})\n'
+           'addLocal("127.0.0.1:{port}", {{reusePort=true}})\n'
+           'addACL("127.0.0.0/8")\n'
+           'addAction(MaxQPSIPRule(20), DropAction())\n'
+           'addAction(AllRule(), RCodeAction(DNSRCode.NXDOMAIN))\n')
+
+
+def flood(port, src, sockets, per_socket):
+    """per_socket queries from each of `sockets` source ports of src, all
+    sent before any answer is read; how many were answered within 1 s."""
+    socks = []
+    try:
+        for _ in range(sockets):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind((src, 0))
+            s.setblocking(False)
+        for s in socks:
+            for i in range(per_socket):
+                s.sendto(dns.message.make_query("h%d.example." % i, "A").to_wire(),
+                         ("127.0.0.1", port))
+        answered = 0
+        deadline = time.monotonic() + 1.0
+        while answered < sockets * per_socket and time.monotonic() < deadline:
+            ready = select.select(socks, [], [], max(0.0, deadline - time.monotonic()))[0]
+            for s in ready:
+                s.recv(65535)
+                answered += 1
+        return answered
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_a_client_is_limited_once_across_workers(tmp_path, free_port):
+    """Two workers; one client from 40 source ports (the kernel's default
+    4-tuple hash would spread it over both) gets MaxQPSIPRule's burst of 20
+    once, not once per worker: the listeners steer a client's address to
+    one worker (steer.h), whose table counts all its queries."""
+    fe = Frontend(tmp_path, LIMITED)
+    cpu = min(os.sched_getaffinity(0))
+    start_pinned(fe, {cpu})
+    try:
+        assert workers(fe) == 2, fe.log_text()
+        assert "clients steered to 2 workers by address (/32, IPv6 /64)" in fe.log_text()
+        got = flood(fe.port, "127.0.0.5", sockets=40, per_socket=5)
+        assert 15 <= got <= 26, "200 queries from one /32 in well under a second: ~20 answered"
+        # other clients, whichever worker they land on, have their own burst
+        others = [flood(fe.port, "127.0.0.%d" % (20 + i), sockets=4, per_socket=5)
+                  for i in range(6)]
+        assert others == [20] * 6, others
     finally:
         assert fe.stop() == 0
