@@ -19,20 +19,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from fixtures import procs
-from fixtures.probe import gap_and_lost
+from fixtures.probe import STEP, Probe, Results
+from fixtures.vrrp import VIP, VIP_CIDR, VRID, VrrpHost, wait_vip
 
 pytestmark = pytest.mark.slow
 
-VIP = "198.18.0.160"
-VIP_CIDR = VIP + "/24"
 PORT = 5353
-VRID = 51
-PROBE_STEP = 0.01
 
 ECHO_SRC = r"""
 import socket, sys, time
@@ -49,61 +45,17 @@ while time.monotonic() < deadline:
     s.sendto(d, a)
 """
 
-PROBE_SRC = r"""
-import json, socket, sys, threading, time
-vip, port, n, step, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.05)
-sent, recv, stop = [None] * n, {}, []
-def rx():
-    while not stop:
-        try:
-            d, _ = s.recvfrom(64)
-        except (socket.timeout, OSError):
-            continue
-        i = int(d)
-        if 0 <= i < n and i not in recv:
-            recv[i] = time.monotonic()
-t = threading.Thread(target=rx)
-t.start()
-t0 = time.monotonic()
-for i in range(n):
-    d = t0 + i * step - time.monotonic()
-    if d > 0:
-        time.sleep(d)
-    sent[i] = time.monotonic()
-    try:
-        s.sendto(b"%d" % i, (vip, port))
-    except OSError:
-        pass
-time.sleep(0.3)
-stop.append(1)
-t.join()
-with open(out, "w") as f:
-    json.dump({"sent": sent, "recv": {str(k): v for k, v in recv.items()}}, f)
-"""
-
-RESULTS = {}     # scenario -> (longest gap s, lost, probes, note)
+RESULTS = Results("vrrp-results.md", "# VRRP failover results",
+                  "advertInterval 0.1 s (keepalived v2: 1 s), one probe every 10 ms to the VIP.",
+                  "probes")
 
 
-def write_results(build_dir):
-    """Rewrites the results table with every scenario measured so far."""
-    lines = ["# VRRP failover results", "",
-             "advertInterval 0.1 s (keepalived v2: 1 s), one probe every 10 ms to the VIP.", "",
-             "| scenario | longest gap | lost probes | probes | note |",
-             "|---|---|---|---|---|"]
-    for name, (gap, lost, n, note) in RESULTS.items():
-        lines.append("| %s | %.3f s | %d | %d | %s |" % (name, gap, lost, n, note))
-    out = Path(build_dir) / "vrrp-results.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
-
-
-class Node:
+class Node(VrrpHost):
     """One lab host: vrrp-node (or keepalived) plus the echo server."""
 
     def __init__(self, ns, iface, tmp, binary):
-        self.ns, self.iface, self.tmp, self.binary = ns, iface, tmp, binary
+        super().__init__(ns, iface, tmp)
+        self.binary = binary
         self.vrrp = self.echo = None
         self.alive_file = tmp / ("%s.alive" % ns.role)
         self.log = tmp / ("%s.log" % ns.role)
@@ -119,17 +71,8 @@ class Node:
                 "--alive-file", self.alive_file, "--lifetime", 300] + list(extra)
         self.vrrp = self.ns.popen(argv, self.log)
 
-    def start_keepalived(self, prio, version=3, interval="0.1", auth=None):
-        conf = self.tmp / ("%s-keepalived.conf" % self.ns.role)
-        auth_block = ("authentication {\n auth_type PASS\n auth_pass %s\n}\n" % auth) if auth else ""
-        conf.write_text(
-            "global_defs {\n router_id %s\n vrrp_version %d\n enable_script_security\n}\n"
-            "vrrp_instance VI_DNS {\n state BACKUP\n interface %s\n virtual_router_id %d\n"
-            " priority %d\n advert_int %s\n%s virtual_ipaddress {\n  %s\n }\n}\n"
-            % (self.ns.role, version, self.iface, VRID, prio, interval, auth_block, VIP_CIDR))
-        pid, vpid = self.tmp / ("%s-k.pid" % self.ns.role), self.tmp / ("%s-kv.pid" % self.ns.role)
-        self.vrrp = self.ns.popen(["keepalived", "-n", "-l", "-D", "-P", "-f", conf,
-                                   "-p", pid, "-r", vpid], self.log)
+    def start_keepalived(self, prio, **kw):
+        self.vrrp = self.popen_keepalived(prio, self.log, **kw)
 
     def signal_all(self, sig):
         for p in (self.vrrp, self.echo):
@@ -147,43 +90,10 @@ class Node:
         answering while it hands over); returns its exit status."""
         return procs.terminate(self.vrrp, timeout=timeout)
 
-    def has_vip(self):
-        out = self.ns.run(["ip", "-4", "addr", "show", "dev", self.iface]).stdout
-        return (" %s/" % VIP) in out
 
-
-def wait_vip(nodes, owner, timeout=10.0):
-    """Waits (bounded) until the VIP is on `owner` and on no other node."""
-    deadline = time.monotonic() + timeout
-    state = None
-    while time.monotonic() < deadline:
-        state = {n.ns.role: n.has_vip() for n in nodes}
-        if all(state[n.ns.role] == (n is owner) for n in nodes):
-            return
-        time.sleep(0.05)
-    logs = "\n".join("--- %s\n%s" % (n.ns.role, procs.log_tail(n.log, 15)) for n in nodes)
-    raise AssertionError("VIP not on %s alone: %s\n%s" % (owner.ns.role, state, logs))
-
-
-class Probe:
-    """The client's probe stream: n probes, one per 10 ms, to the VIP."""
-
-    def __init__(self, client, tmp, n):
-        self.n, self.out = n, tmp / ("probe-%d.json" % time.monotonic_ns())
-        self.proc = client.popen([sys.executable, "-c", PROBE_SRC, VIP, PORT, n, PROBE_STEP,
-                                  self.out], tmp / "probe.log")
-
-    def result(self):
-        """Waits for the stream to end; returns (longest gap s, lost)."""
-        self.proc.wait(self.n * PROBE_STEP + 30)
-        return gap_and_lost(self.out, self.n)
-
-
-def record(build_dir, name, probe, note=""):
-    gap, lost = probe.result()
-    RESULTS[name] = (gap, lost, probe.n, note)
-    write_results(build_dir)
-    return gap, lost
+def start_probe(client, tmp, n):
+    """n echo probes, one per 10 ms, to the VIP."""
+    return Probe(client, tmp, n, "echo", VIP, PORT)
 
 
 @pytest.fixture
@@ -224,7 +134,7 @@ def test_election_one_master(lab):
 def test_failover(lab, tmp_path, build_dir, how):
     a, b, client = lab
     elect(a, b)
-    probe = Probe(client, tmp_path, 300)
+    probe = start_probe(client, tmp_path, 300)
     time.sleep(0.8)
     if how == "kill9":
         a.kill9()
@@ -235,8 +145,9 @@ def test_failover(lab, tmp_path, build_dir, how):
         # input says so; the VRRP code itself keeps running.
         os.unlink(a.alive_file)
         procs.signal_group(a.echo, signal.SIGSTOP)
-    gap, lost = record(build_dir, {"kill9": "kill -9 master", "sigstop": "SIGSTOP master",
-                                   "hung": "hung workers (liveness false)"}[how], probe)
+    name = {"kill9": "kill -9 master", "sigstop": "SIGSTOP master",
+            "hung": "hung workers (liveness false)"}[how]
+    gap, lost = RESULTS.record(build_dir, name, probe)
     assert b.has_vip(), "backup did not take the VIP"
     assert gap < 0.5, "longest gap %.3f s" % gap
     if how == "hung":
@@ -252,10 +163,10 @@ def test_failover(lab, tmp_path, build_dir, how):
 def test_graceful_stop_loses_nothing(lab, tmp_path, build_dir):
     a, b, client = lab
     elect(a, b)
-    probe = Probe(client, tmp_path, 200)
+    probe = start_probe(client, tmp_path, 200)
     time.sleep(0.5)
     assert a.term_vrrp() == 0
-    gap, lost = record(build_dir, "graceful stop (priority 0)", probe)
+    gap, lost = RESULTS.record(build_dir, "graceful stop (priority 0)", probe)
     wait_vip([a, b], b, timeout=2)
     assert log_has(a, "shutdown complete")
     assert log_has(b, "BACKUP -> MASTER")
@@ -269,7 +180,7 @@ def test_preemption(lab, tmp_path, build_dir, delay):
     a.kill9()
     wait_vip([a, b], b)
     extra = ("--preempt-delay", delay) if delay else ()
-    probe = Probe(client, tmp_path, 400 if delay else 250)
+    probe = start_probe(client, tmp_path, 400 if delay else 250)
     time.sleep(0.3)
     t = time.monotonic()
     a.start_echo()
@@ -277,7 +188,7 @@ def test_preemption(lab, tmp_path, build_dir, delay):
     wait_vip([a, b], a, timeout=6)
     took = time.monotonic() - t
     name = "preemption, delay %s s" % delay if delay else "preemption, no delay"
-    gap, lost = record(build_dir, name, probe, "returned node master after %.2f s" % took)
+    gap, lost = RESULTS.record(build_dir, name, probe, "returned node master after %.2f s" % took)
     if delay:
         assert took >= float(delay), "preempted after %.2f s, before the delay" % took
         assert lost == 0, "preemption with delay lost %d probes" % lost
@@ -316,13 +227,13 @@ def test_keepalived_interop(lab, tmp_path, build_dir, version, dg_high):
     slow = 1.0 if version == 3 else 10.0
     wait_vip([a, b], hi, timeout=5 * slow)
     # The higher one stops gracefully (priority 0): the VIP moves to the other.
-    n = int((2.0 if version == 3 else 6.0) / PROBE_STEP)
-    probe = Probe(client, tmp_path, n)
+    n = int((2.0 if version == 3 else 6.0) / STEP)
+    probe = start_probe(client, tmp_path, n)
     time.sleep(0.5)
     hi.term_vrrp(timeout=10)
     wait_vip([a, b], lo, timeout=3 * slow)
     who = "dnsgate" if dg_high else "keepalived"
-    gap, lost = record(build_dir, "v%d %s master stops, VIP moves to %s" % (
+    gap, lost = RESULTS.record(build_dir, "v%d %s master stops, VIP moves to %s" % (
         version, who, "keepalived" if dg_high else "dnsgate"), probe,
         "advert_int %s s" % interval)
     # It comes back and preempts: the VIP moves back.

@@ -23,65 +23,22 @@ netns fixture (processes stopped by PID, namespaces deleted) even when a
 test fails.
 """
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from fixtures import procs
-from fixtures.probe import gap_and_lost
+from fixtures.probe import STEP, Probe, Results
 from fixtures.servers import Nsd, Unbound
+from fixtures.vrrp import VIP, VIP_CIDR, VRID, VrrpHost, wait_vip
 
 pytestmark = pytest.mark.slow
 
-VIP = "198.18.0.160"
-VIP_CIDR = VIP + "/24"
-VRID = 51
-STEP = 0.01
 WEB = "127.0.0.1:8083"
 API_KEY = "vrrp-test"
-
-PROBE_SRC = r"""
-import json, socket, struct, sys, threading, time
-vip, n, step, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-question = b"\x06whoami\x04test\x00" + struct.pack("!HH", 16, 1)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.05)
-sent, recv, stop = [None] * n, {}, []
-def rx():
-    while not stop:
-        try:
-            d, _ = s.recvfrom(4096)
-        except (socket.timeout, OSError):
-            continue
-        if len(d) < 12 or not d[2] & 0x80 or d[3] & 0x0f:
-            continue                      # not an answer, or not NOERROR
-        i = struct.unpack("!H", d[:2])[0]
-        if i < n and i not in recv:
-            recv[i] = time.monotonic()
-t = threading.Thread(target=rx)
-t.start()
-t0 = time.monotonic()
-for i in range(n):
-    d = t0 + i * step - time.monotonic()
-    if d > 0:
-        time.sleep(d)
-    sent[i] = time.monotonic()
-    try:
-        s.sendto(struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + question, (vip, 53))
-    except OSError:
-        pass
-time.sleep(0.5)
-stop.append(1)
-t.join()
-with open(out, "w") as f:
-    json.dump({"sent": sent, "recv": {str(k): v for k, v in recv.items()}}, f)
-"""
 
 LUA = """
 setLocal("0.0.0.0:53")
@@ -106,22 +63,11 @@ setWebserverConfig{{apiKey="{key}", acl="127.0.0.0/8"}}
 {vrrp}
 """
 
-RESULTS = {}     # scenario -> (longest gap s, lost, probes, note)
-
-
-def write_results(build_dir):
-    """Rewrites the results table with every scenario measured so far."""
-    lines = ["# VRRP in dnsgate: failover results", "",
-             "Two dnsgate frontends with addVRRP{} (advertInterval 0.1 s; keepalived v2: 1 s), "
-             "NSD and two Unbound behind them, one DNS query every 10 ms to the VIP "
-             "(tests/system/test_vrrp_dnsgate.py, %s)." % time.strftime("%Y-%m-%d"), "",
-             "| scenario | longest gap | lost queries | queries | note |",
-             "|---|---|---|---|---|"]
-    for name, (gap, lost, n, note) in RESULTS.items():
-        lines.append("| %s | %.3f s | %d | %d | %s |" % (name, gap, lost, n, note))
-    out = Path(build_dir) / "vrrp-dnsgate-results.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+RESULTS = Results(
+    "vrrp-dnsgate-results.md", "# VRRP in dnsgate: failover results",
+    "Two dnsgate frontends with addVRRP{} (advertInterval 0.1 s; keepalived v2: 1 s), "
+    "NSD and two Unbound behind them, one DNS query every 10 ms to the VIP "
+    "(tests/system/test_vrrp_dnsgate.py, %s)." % time.strftime("%Y-%m-%d"), "queries")
 
 
 def _http_get(url, key):
@@ -130,12 +76,13 @@ def _http_get(url, key):
         return r.read().decode()
 
 
-class Node:
+class Node(VrrpHost):
     """One frontend host: dnsgate (with or without addVRRP), or keepalived
     next to a dnsgate without VRRP (the migration case)."""
 
     def __init__(self, ns, iface, tmp, binary, addrs):
-        self.ns, self.iface, self.tmp, self.binary, self.addrs = ns, iface, tmp, binary, addrs
+        super().__init__(ns, iface, tmp)
+        self.binary, self.addrs = binary, addrs
         self.proc = self.kproc = None
         self.log = tmp / ("%s.log" % ns.role)
         self.klog = tmp / ("%s-keepalived.log" % ns.role)
@@ -173,17 +120,8 @@ class Node:
         raise AssertionError("dnsgate on %s did not start:\n%s" % (
             self.ns.role, procs.log_tail(self.log)))
 
-    def start_keepalived(self, prio, version=3, interval="0.1", auth=None):
-        conf = self.tmp / ("%s-keepalived.conf" % self.ns.role)
-        auth_block = ("authentication {\n auth_type PASS\n auth_pass %s\n}\n" % auth) if auth else ""
-        conf.write_text(
-            "global_defs {\n router_id %s\n vrrp_version %d\n enable_script_security\n}\n"
-            "vrrp_instance VI_DNS {\n state BACKUP\n interface %s\n virtual_router_id %d\n"
-            " priority %d\n advert_int %s\n%s virtual_ipaddress {\n  %s\n }\n}\n"
-            % (self.ns.role, version, self.iface, VRID, prio, interval, auth_block, VIP_CIDR))
-        pid, vpid = self.tmp / ("%s-k.pid" % self.ns.role), self.tmp / ("%s-kv.pid" % self.ns.role)
-        self.kproc = self.ns.popen(["keepalived", "-n", "-l", "-D", "-P", "-f", conf,
-                                    "-p", pid, "-r", vpid], self.klog)
+    def start_keepalived(self, prio, **kw):
+        self.kproc = self.popen_keepalived(prio, self.klog, **kw)
 
     def kill9(self):
         procs.signal_group(self.proc, signal.SIGKILL)
@@ -196,10 +134,6 @@ class Node:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return procs.terminate(self.proc)
-
-    def has_vip(self):
-        out = self.ns.run(["ip", "-4", "addr", "show", "dev", self.iface]).stdout
-        return (" %s/" % VIP) in out
 
     def log_text(self):
         return self.log.read_text(errors="replace")
@@ -220,19 +154,6 @@ def metric(text, name):
     raise AssertionError("no %s in /metrics" % name)
 
 
-def wait_vip(nodes, owner, timeout=10.0):
-    """Waits (bounded) until the VIP is on `owner` and on no other node."""
-    deadline = time.monotonic() + timeout
-    state = None
-    while time.monotonic() < deadline:
-        state = {n.ns.role: n.has_vip() for n in nodes}
-        if all(state[n.ns.role] == (n is owner) for n in nodes):
-            return
-        time.sleep(0.05)
-    logs = "\n".join("--- %s\n%s" % (n.ns.role, procs.log_tail(n.log, 20)) for n in nodes)
-    raise AssertionError("VIP not on %s alone: %s\n%s" % (owner.ns.role, state, logs))
-
-
 def wait_log(node, text, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -243,25 +164,9 @@ def wait_log(node, text, timeout=10.0):
                                                       procs.log_tail(node.log, 30)))
 
 
-class Probe:
-    """The client's query stream: n queries, one per 10 ms, to the VIP."""
-
-    def __init__(self, client, tmp, n):
-        self.n, self.out = n, tmp / ("probe-%d.json" % time.monotonic_ns())
-        self.proc = client.popen([sys.executable, "-c", PROBE_SRC, VIP, n, STEP, self.out],
-                                 tmp / "probe.log")
-
-    def result(self):
-        """Waits for the stream to end; returns (longest gap s, lost)."""
-        self.proc.wait(self.n * STEP + 30)
-        return gap_and_lost(self.out, self.n)
-
-
-def record(build_dir, name, probe, note=""):
-    gap, lost = probe.result()
-    RESULTS[name] = (gap, lost, probe.n, note)
-    write_results(build_dir)
-    return gap, lost
+def start_probe(client, tmp, n):
+    """n DNS queries, one per 10 ms, to the VIP."""
+    return Probe(client, tmp, n, "dns", VIP, 53)
 
 
 class Lab:
@@ -321,7 +226,7 @@ def test_election_and_visibility(lab):
 def test_failover(lab, tmp_path, build_dir, how):
     a, b = lab.a, lab.b
     elect(lab)
-    probe = Probe(lab.client, tmp_path, 300)
+    probe = start_probe(lab.client, tmp_path, 300)
     time.sleep(0.8)
     if how == "kill9":
         a.kill9()
@@ -329,9 +234,9 @@ def test_failover(lab, tmp_path, build_dir, how):
         procs.signal_group(a.proc, signal.SIGSTOP)
     else:
         a.ns.run(["ip", "link", "set", a.iface, "down"])   # the box lost power
-    gap, lost = record(build_dir, {"kill9": "kill -9 master's dnsgate",
-                                   "sigstop": "SIGSTOP master's dnsgate (hang)",
-                                   "linkdown": "master's link down (power off)"}[how], probe)
+    name = {"kill9": "kill -9 master's dnsgate", "sigstop": "SIGSTOP master's dnsgate (hang)",
+            "linkdown": "master's link down (power off)"}[how]
+    gap, lost = RESULTS.record(build_dir, name, probe)
     assert b.has_vip(), "the backup did not take the VIP"
     assert gap < 0.5, "longest gap %.3f s" % gap
     if how == "sigstop":
@@ -360,14 +265,14 @@ def test_hung_worker_moves_the_vip(lab, tmp_path, build_dir):
     takes over; when the worker is back, dd1 preempts back."""
     a, b = lab.a, lab.b
     elect(lab)
-    probe = Probe(lab.client, tmp_path, 200)
+    probe = start_probe(lab.client, tmp_path, 200)
     time.sleep(0.5)
     t = time.monotonic()
     lab.client.call(_send_hang, a.ns.ip)
     wait_vip([a, b], b, timeout=3)
     took = time.monotonic() - t
-    gap, lost = record(build_dir, "one worker of the master hung (LuaAction spinning 3 s)", probe,
-                       "VIP on the backup %.2f s after the hang" % took)
+    gap, lost = RESULTS.record(build_dir, "one worker of the master hung (LuaAction spinning 3 s)",
+                               probe, "VIP on the backup %.2f s after the hang" % took)
     assert took < 1.5, "the VIP moved only after %.2f s" % took
     wait_log(a, "made no progress")
     wait_vip([a, b], a, timeout=8)
@@ -377,10 +282,10 @@ def test_hung_worker_moves_the_vip(lab, tmp_path, build_dir):
 def test_graceful_stop_loses_nothing(lab, tmp_path, build_dir):
     a, b = lab.a, lab.b
     elect(lab)
-    probe = Probe(lab.client, tmp_path, 200)
+    probe = start_probe(lab.client, tmp_path, 200)
     time.sleep(0.5)
     assert a.term() == 0
-    gap, lost = record(build_dir, "graceful stop (SIGTERM)", probe)
+    gap, lost = RESULTS.record(build_dir, "graceful stop (SIGTERM)", probe)
     wait_vip([a, b], b, timeout=2)
     assert "shutdown complete, addresses released" in a.log_text()
     assert lost == 0, "graceful stop lost %d queries (gap %.3f s)" % (lost, gap)
@@ -392,14 +297,15 @@ def test_preemption(lab, tmp_path, build_dir, delay):
     elect(lab)
     a.kill9()
     wait_vip([a, b], b)
-    probe = Probe(lab.client, tmp_path, 450 if delay else 300)
+    probe = start_probe(lab.client, tmp_path, 450 if delay else 300)
     time.sleep(0.3)
     t = time.monotonic()
     a.start(150, **({"preempt_delay": delay} if delay else {}))
     wait_vip([a, b], a, timeout=8)
     took = time.monotonic() - t
     name = "master returns, preempt delay %s s" % delay if delay else "master returns, no preempt delay"
-    gap, lost = record(build_dir, name, probe, "returned node master %.2f s after its start" % took)
+    gap, lost = RESULTS.record(build_dir, name, probe,
+                               "returned node master %.2f s after its start" % took)
     if delay:
         assert took >= delay, "preempted after %.2f s, before the delay" % took
         assert lost == 0, "preemption with delay lost %d queries" % lost
@@ -412,14 +318,14 @@ def test_tracking_moves_the_vip(lab, tmp_path, build_dir):
     when they come back, dd1 preempts back."""
     a, b = lab.a, lab.b
     elect(lab)
-    probe = Probe(lab.client, tmp_path, 400)
+    probe = start_probe(lab.client, tmp_path, 400)
     time.sleep(0.5)
     recs = [a.addrs["rec1"], a.addrs["rec2"]]
     for r in recs:
         a.ns.run(["ip", "route", "add", "blackhole", r + "/32"])
     wait_vip([a, b], b, timeout=8)
-    gap, lost = record(build_dir, "all recursive backends of the master fail (tracking)", probe,
-                       "includes the health checks' detection time")
+    gap, lost = RESULTS.record(build_dir, "all recursive backends of the master fail (tracking)",
+                               probe, "includes the health checks' detection time")
     assert "tracking failed" in a.log_text()
     assert metric(a.metrics(), "dnsgate_vrrp_track_ok") == 0
     for r in recs:
@@ -435,7 +341,7 @@ def test_split_brain_detected_and_healed(lab, tmp_path, build_dir):
     client keeps being answered."""
     a, b = lab.a, lab.b
     elect(lab)
-    probe = Probe(lab.client, tmp_path, 500)
+    probe = start_probe(lab.client, tmp_path, 500)
     time.sleep(0.5)
     for k in ("all", b.iface):
         b.ns.run(["sysctl", "-qw", "net.ipv4.conf.%s.rp_filter=1" % k])
@@ -445,8 +351,9 @@ def test_split_brain_detected_and_healed(lab, tmp_path, build_dir):
     time.sleep(1.0)
     b.ns.run(["ip", "route", "del", "blackhole", a.ns.ip + "/32"])
     wait_vip([a, b], a, timeout=5)
-    gap, lost = record(build_dir, "VRRP between the nodes blocked, then healed (split brain)",
-                       probe, "dual master reported by dd1")
+    gap, lost = RESULTS.record(build_dir,
+                               "VRRP between the nodes blocked, then healed (split brain)",
+                               probe, "dual master reported by dd1")
     m = a.metrics()
     assert metric(m, "dnsgate_vrrp_dual_master_total") >= 1
     assert metric(m, "dnsgate_vrrp_dual_master_adverts_total") >= 1
@@ -472,7 +379,7 @@ def test_keepalived_pair(lab, tmp_path, build_dir, version, dg_high):
     slow = 1.0 if version == 3 else 10.0
     wait_vip([a, b], hi, timeout=5 * slow)
     n = int((2.0 if version == 3 else 6.0) / STEP)
-    probe = Probe(lab.client, tmp_path, n)
+    probe = start_probe(lab.client, tmp_path, n)
     time.sleep(0.5)
     if dg_high:
         assert a.term() == 0
@@ -480,7 +387,7 @@ def test_keepalived_pair(lab, tmp_path, build_dir, version, dg_high):
         procs.terminate(b.kproc, timeout=10)
     wait_vip([a, b], lo, timeout=3 * slow)
     who = "dnsgate" if dg_high else "keepalived"
-    gap, lost = record(build_dir, "v%d %s master stops, VIP moves to %s" % (
+    gap, lost = RESULTS.record(build_dir, "v%d %s master stops, VIP moves to %s" % (
         version, who, "keepalived" if dg_high else "dnsgate"), probe,
         "advert_int %s s" % interval)
     if dg_high:
