@@ -158,7 +158,7 @@ static void check_cases(const struct parse_case *c, size_t n)
 		is_err(c[i].err, parse_hex(c[i].hex), "%s", c[i].what);
 }
 
-#define CHECK_CASES(tbl) check_cases(tbl, sizeof(tbl) / sizeof(tbl[0]))
+#define CHECK_CASES(tbl) check_cases(tbl, DG_ARRAY_SIZE(tbl))
 
 /* One answer record after www.com. A: owner, type, class, TTL, rdlen, RDATA. */
 #define AN1 Q1 "0001 0000 0000" QA
