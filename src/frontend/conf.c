@@ -13,6 +13,7 @@
 #include "frontend/pcache.h"
 #include "frontend/rulec.h"
 #include "frontend/rules.h"
+#include "frontend/rulechain.h"
 #include "frontend/vrrpctl.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -98,25 +99,16 @@ struct fe_conf *fe_conf_new(void)
 	return conf;
 }
 
-static void conf_free_rules(struct fe_rule_entry *rules, int n)
-{
-	for (int i = 0; i < n; i++) {
-		rule_free(rules[i].rule);
-		action_free(rules[i].action);
-	}
-	free(rules);
-}
-
 void fe_conf_free(struct fe_conf *conf)
 {
 	if (!conf)
 		return;
 	pthread_mutex_destroy(&conf->ctl_lock);
 	rulec_free(conf->rules_prog);
-	conf_free_rules(conf->rules, conf->nrules);
-	conf_free_rules(conf->resp_rules, conf->nresp_rules);
-	conf_free_rules(conf->hit_rules, conf->nhit_rules);
-	conf_free_rules(conf->self_rules, conf->nself_rules);
+	rulechain_free(conf->rules, conf->nrules);
+	rulechain_free(conf->resp_rules, conf->nresp_rules);
+	rulechain_free(conf->hit_rules, conf->nhit_rules);
+	rulechain_free(conf->self_rules, conf->nself_rules);
 	free(conf->lua_text);
 	for (int i = 0; i < conf->nbackends; i++) {
 		struct fe_backend *be = conf->backends[i];

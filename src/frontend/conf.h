@@ -100,13 +100,18 @@ struct fe_pool {
 	struct pcache *cache;       /* setCache; shared by pools that share it */
 };
 
+/* Workers the per-worker tables are sized for; the daemon starts no more. */
+#define FE_MAX_WORKERS 64
+
+struct fe_hits;
+
 /* One rule and its action (addAction / addResponseAction). */
 struct fe_rule_entry {
 	struct rule *rule;          /* owned */
 	struct action *action;      /* owned */
 	char name[FE_NAME_MAX];     /* optional name= from the options table */
 	uint64_t uuid_hi, uuid_lo;  /* dnsdist shows a UUID per rule */
-	_Atomic uint64_t matches;   /* runtime: times the rule matched */
+	struct fe_hits *hits;       /* owned: times it matched, per worker (rule_matches()) */
 };
 
 /* A custom HTTP header of the web server (setWebserverConfig customHeaders). */

@@ -30,7 +30,6 @@
 #include "frontend/luart.h"
 #include "frontend/policy.h"
 #include "frontend/privs.h"
-#include "frontend/ratelimit.h"
 #include "frontend/rings.h"
 #include "frontend/rules.h"
 #include "frontend/steer.h"
@@ -353,15 +352,15 @@ static unsigned worker_count_wanted(const struct fe_conf *conf)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/* Per-worker tables (ratelimit.h) are sized for RL_MAX_WORKERS. */
+/* Per-worker tables (ratelimit.h, rule counters) are sized for FE_MAX_WORKERS. */
 static unsigned worker_count(const struct fe_conf *conf)
 {
 	unsigned n = worker_count_wanted(conf);
-	if (n <= RL_MAX_WORKERS)
+	if (n <= FE_MAX_WORKERS)
 		return n;
 	dg_log(LOG_NOTICE, "daemon", "%u workers asked for, starting %u (the most dnsgate runs)",
-	       n, RL_MAX_WORKERS);
-	return RL_MAX_WORKERS;
+	       n, FE_MAX_WORKERS);
+	return FE_MAX_WORKERS;
 }
 
 static void shutdown_all(struct daemon *d)

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frontend/conf.h"
 #include "lib/compiler.h"
 
 struct dg_addr;
@@ -75,8 +76,8 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c);
 /** Frees a limiter. */
 void rl_ip_free(struct rl_ip *rl);
 
-/* Workers with a table of their own; the daemon starts no more workers. */
-#define RL_MAX_WORKERS 64
+/* Workers with a table of their own: every worker the daemon starts. */
+#define RL_MAX_WORKERS FE_MAX_WORKERS
 
 /**
  * Counts one query from addr at now_us against its netmask's bucket in

@@ -5,7 +5,6 @@
  */
 #include "frontend/rulechain.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <urcu.h>
 
@@ -14,133 +13,109 @@
 #include "frontend/rules.h"
 #include "lib/err.h"
 
-/*
- * Where each entry of the new array came from (an index in the old one, or
- * -1 for a new entry), and the old entry's count at copy time.
- */
-struct origin {
-	int from;
-	uint64_t copied;
-};
-
 /* A new array of count entries plus the terminator, zeroed. */
-static struct fe_rule_entry *chain_alloc(int count, struct origin **orig)
+static struct fe_rule_entry *chain_alloc(int count)
 {
-	struct fe_rule_entry *v = calloc((size_t)count + 1, sizeof(*v));
-	*orig = calloc((size_t)count + 1, sizeof(**orig));
-	if (v == NULL || *orig == NULL) {
-		free(v);
-		free(*orig);
-		*orig = NULL;
-		return NULL;
-	}
-	return v;
+	return calloc((size_t)count + 1, sizeof(struct fe_rule_entry));
 }
 
-/* Copies old entry i into slot k of the new array, remembering where from. */
-static void chain_copy(struct fe_rule_entry *nv, struct origin *orig, int k,
-		       struct fe_rule_entry *old, int i)
+/* Frees what the chain owns of entry e: its rule, action and counters. */
+static void entry_free(struct fe_rule_entry *e)
 {
-	uint64_t m = atomic_load_explicit(&old[i].matches, memory_order_relaxed);
-	memcpy(&nv[k], &old[i], sizeof(nv[k])); /* every field, whatever is added later */
-	atomic_store_explicit(&nv[k].matches, m, memory_order_relaxed);
-	orig[k].from = i;
-	orig[k].copied = m;
+	rule_free(e->rule);
+	action_free(e->action);
+	rule_hits_free(e->hits);
 }
 
 /*
  * Publishes nv (count entries) in place of *chain, waits until no reader
- * can see the old array, adds the matches counted on it meanwhile, frees
- * it and the removed entry 'dead' (-1: none).
+ * can see the old array, frees it and the removed entry 'dead' (-1: none).
+ * Entries copied from the old array took its counters' pointers along.
  */
 static void chain_publish(struct fe_rule_entry **chain, int *n, struct fe_rule_entry *nv,
-			  int count, struct origin *orig, int dead)
+			  int count, int dead)
 {
 	rulec_note_change(); /* compiled programs no longer cover any chain */
 	struct fe_rule_entry *old = rcu_xchg_pointer(chain, nv);
 	*n = count;
 	synchronize_rcu();
-	for (int k = 0; old != NULL && k < count; k++) {
-		if (orig[k].from < 0)
-			continue;
-		uint64_t late = atomic_load_explicit(&old[orig[k].from].matches,
-						     memory_order_relaxed) - orig[k].copied;
-		atomic_fetch_add_explicit(&nv[k].matches, late, memory_order_relaxed);
-	}
-	if (old != NULL && dead >= 0) {
-		rule_free(old[dead].rule);
-		action_free(old[dead].action);
-	}
+	if (old != NULL && dead >= 0)
+		entry_free(&old[dead]);
 	free(old);
-	free(orig);
 }
 
 int rulechain_insert(struct fe_rule_entry **chain, int *n, const struct fe_rule_entry *e, int at)
 {
-	struct origin *orig;
 	if (at < 0 || at > *n)
 		return DG_EINVAL;
-	struct fe_rule_entry *nv = chain_alloc(*n + 1, &orig);
-	if (nv == NULL)
+	struct fe_rule_entry *nv = chain_alloc(*n + 1);
+	struct fe_hits *hits = rule_hits_new();
+	if (nv == NULL || hits == NULL) {
+		free(nv);
+		rule_hits_free(hits);
 		return DG_ENOMEM;
+	}
 	for (int i = 0, k = 0; i <= *n; i++, k++) {
 		if (i == at) {
-			memcpy(&nv[k], e, sizeof(*e));
-			orig[k].from = -1;
+			nv[k] = *e;
+			nv[k].hits = hits;
 			k++;
 		}
 		if (i < *n)
-			chain_copy(nv, orig, k, *chain, i);
+			nv[k] = (*chain)[i];
 	}
-	chain_publish(chain, n, nv, *n + 1, orig, -1);
+	chain_publish(chain, n, nv, *n + 1, -1);
 	return DG_OK;
 }
 
 int rulechain_remove(struct fe_rule_entry **chain, int *n, int at)
 {
-	struct origin *orig;
 	if (at < 0 || at >= *n)
 		return DG_EINVAL;
-	struct fe_rule_entry *nv = chain_alloc(*n - 1, &orig);
+	struct fe_rule_entry *nv = chain_alloc(*n - 1);
 	if (nv == NULL)
 		return DG_ENOMEM;
 	for (int i = 0, k = 0; i < *n; i++)
 		if (i != at)
-			chain_copy(nv, orig, k++, *chain, i);
-	chain_publish(chain, n, nv, *n - 1, orig, at);
+			nv[k++] = (*chain)[i];
+	chain_publish(chain, n, nv, *n - 1, at);
 	return DG_OK;
 }
 
 int rulechain_move(struct fe_rule_entry **chain, int *n, int from, int to)
 {
-	struct origin *orig;
 	if (from < 0 || from >= *n || to < 0 || to > *n)
 		return DG_EINVAL;
-	struct fe_rule_entry *nv = chain_alloc(*n, &orig);
+	struct fe_rule_entry *nv = chain_alloc(*n);
 	if (nv == NULL)
 		return DG_ENOMEM;
 	/* dnsdist: "in front of to"; to == *n moves it last */
 	int k = 0;
 	for (int i = 0; i <= *n; i++) {
 		if (i == to)
-			chain_copy(nv, orig, k++, *chain, from);
+			nv[k++] = (*chain)[from];
 		if (i < *n && i != from)
-			chain_copy(nv, orig, k++, *chain, i);
+			nv[k++] = (*chain)[i];
 	}
-	chain_publish(chain, n, nv, *n, orig, -1);
+	chain_publish(chain, n, nv, *n, -1);
 	return DG_OK;
 }
 
 int rulechain_replace(struct fe_rule_entry **chain, int *n, const struct fe_rule_entry *entries,
 		      int count)
 {
-	struct origin *orig;
-	struct fe_rule_entry *nv = chain_alloc(count, &orig);
+	struct fe_rule_entry *nv = chain_alloc(count);
 	if (nv == NULL)
 		return DG_ENOMEM;
 	for (int k = 0; k < count; k++) {
-		memcpy(&nv[k], &entries[k], sizeof(nv[k]));
-		orig[k].from = -1;
+		nv[k] = entries[k];
+		nv[k].hits = rule_hits_new();
+		if (nv[k].hits == NULL) {
+			for (int j = 0; j < k; j++)
+				rule_hits_free(nv[j].hits);
+			free(nv);
+			return DG_ENOMEM;
+		}
 	}
 	rulec_note_change(); /* compiled programs no longer cover any chain */
 	struct fe_rule_entry *old = rcu_xchg_pointer(chain, nv);
@@ -148,15 +123,12 @@ int rulechain_replace(struct fe_rule_entry **chain, int *n, const struct fe_rule
 	*n = count;
 	synchronize_rcu();
 	rulechain_free(old, nold);
-	free(orig);
 	return DG_OK;
 }
 
 void rulechain_free(struct fe_rule_entry *chain, int n)
 {
-	for (int i = 0; chain != NULL && i < n; i++) {
-		rule_free(chain[i].rule);
-		action_free(chain[i].action);
-	}
+	for (int i = 0; chain != NULL && i < n; i++)
+		entry_free(&chain[i]);
 	free(chain);
 }

@@ -16,10 +16,10 @@
  * count next to the chain (fe_conf.nrules, ...) is for the writer side
  * only: a reader cannot read it together with the pointer.
  *
- * Match counters travel with their entries: the new array starts from the
- * old counts, and what workers added to the old array while the new one
- * was being published is added once the grace period is over, so no match
- * is lost. Writers: the thread that loads the configuration, then only the
+ * Match counters travel with their entries: an entry owns its per-worker
+ * counters (rule_hits_new()) through a pointer that the copy moves into
+ * the new array, so workers still counting on the old array count on the
+ * same counters and no match is lost. A new entry gets fresh counters. Writers: the thread that loads the configuration, then only the
  * console (one writer at a time; the caller serialises). Before any worker
  * runs, nobody reads, and synchronize_rcu() returns at once.
  */

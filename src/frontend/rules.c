@@ -184,11 +184,49 @@ bool rule_match(const struct rule *r, const struct fe_query *q)
  * rcu_read_lock(): the console may publish a new chain at any time, and
  * the one read here stays valid until the read-side section ends.
  */
+/* A counter per worker, each on its own cache line. */
+struct fe_hits {
+	struct {
+		_Alignas(64) _Atomic uint64_t n;
+	} w[FE_MAX_WORKERS];
+};
+
+struct fe_hits *rule_hits_new(void)
+{
+	struct fe_hits *h = aligned_alloc(64, sizeof(*h));
+	if (h != NULL)
+		memset(h, 0, sizeof(*h));
+	return h;
+}
+
+void rule_hits_free(struct fe_hits *h)
+{
+	free(h);
+}
+
+uint64_t rule_matches(const struct fe_rule_entry *e)
+{
+	uint64_t n = 0;
+	for (int i = 0; e->hits != NULL && i < FE_MAX_WORKERS; i++)
+		n += atomic_load_explicit(&e->hits->w[i].n, memory_order_relaxed);
+	return n;
+}
+
+/* One worker writes its counter: a plain add, published for the summing reader. */
+static void count_hit(struct fe_rule_entry *e, unsigned worker)
+{
+	if (e->hits == NULL)
+		return;
+	_Atomic uint64_t *c = &e->hits->w[worker % FE_MAX_WORKERS].n;
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 /* Counts a rule that matched and applies its action; true when it decided *v. */
 static bool apply(const struct fe_conf *conf, struct fe_rule_entry *e, struct fe_query *q,
 		  enum fe_verdict *v)
 {
-	atomic_fetch_add_explicit(&e->matches, 1, memory_order_relaxed);
+	count_hit(e, q->worker);
 	switch (action_apply(e->action, conf, q)) {
 	case ACT_R_CONTINUE:
 		return false;

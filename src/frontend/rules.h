@@ -75,6 +75,18 @@ DG_MUSTCHECK int action_describe(const struct action *a, char *out, size_t outsz
 DG_MUSTCHECK int rules_resolve(struct fe_conf *conf);
 
 /**
+ * New zeroed match counters for a rule entry: one cache line per worker,
+ * so counting a match writes nothing another worker writes. NULL on OOM.
+ */
+struct fe_hits *rule_hits_new(void);
+
+/** Frees counters from rule_hits_new() (NULL is fine). */
+void rule_hits_free(struct fe_hits *h);
+
+/** Times e matched, summed over the workers (0 without counters). Any thread. */
+uint64_t rule_matches(const struct fe_rule_entry *e);
+
+/**
  * The coarsest client prefixes the query rules count per client by
  * (MaxQPSIPRule's v4Mask / v6Mask, inside And/Or/Not too): 32 and 64 (the
  * defaults) when no rule asks for coarser. Steering clients to workers by

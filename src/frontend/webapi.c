@@ -106,7 +106,7 @@ static json_t *rules_json(const struct fe_rule_entry *r, int n)
 		rule_uuid_str(&r[i], uuid);
 		json_array_append_new(a, json_pack("{s:i, s:i, s:s, s:s, s:o, s:s, s:s}", "id", i,
 						   "creationOrder", i, "uuid", uuid, "name", r[i].name,
-						   "matches", num(LDD(r[i].matches)), "rule", rule,
+						   "matches", num((double)rule_matches(&r[i])), "rule", rule,
 						   "action", action));
 	}
 	return a;

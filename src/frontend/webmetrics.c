@@ -227,7 +227,8 @@ static void render_rules(const struct web *web, struct webbuf *b)
 				label_escape(r[i].name, id, sizeof(id));
 			else
 				rule_uuid_str(&r[i], id);
-			webbuf_printf(b, "dnsdist_rule_hits{id=\"%s\"} %llu\n", id, LD(r[i].matches));
+			webbuf_printf(b, "dnsdist_rule_hits{id=\"%s\"} %llu\n", id,
+				      (unsigned long long)rule_matches(&r[i]));
 		}
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)&conf->ctl_lock);

@@ -723,7 +723,7 @@ static void show_rules(lua_State *L, const struct fe_rule_entry *v, int n, const
 			memcpy(act + sizeof(act) - 4, "...", 4);
 		if (width >= 0 && (size_t)width < sizeof(rule))
 			rule[width] = '\0';
-		unsigned long long m = atomic_load_explicit(&v[i].matches, memory_order_relaxed);
+		unsigned long long m = rule_matches(&v[i]);
 		rule_uuid_str(&v[i], id);
 		if (uuids)
 			fprintf(out, "%-3d %-30s %-38s %9llu %-56s %s\n", i, v[i].name, id, m, rule,

@@ -191,6 +191,32 @@ static enum fe_verdict eval(struct fe_query *q, struct qspec s)
 	return rules_eval(conf, q);
 }
 
+/* Matches are counted per worker and summed; the counts follow their entry
+ * when the console inserts or moves rules around it. */
+static void test_counts_per_worker(void)
+{
+	add_rule(&conf->rules, &conf->nrules, rule_new(RULE_ALL), action_new(ACT_NONE));
+	struct fe_query q;
+	for (unsigned w = 0; w < 3; w++) {
+		qh_build(&q, &(struct qspec){ .name = "example.org." });
+		if (query_parse(&q, conf) < 0)
+			diag("parse failed");
+		q.worker = w;
+		(void)rules_eval(conf, &q);
+		free(q.buf);
+	}
+	is_int(3, (long long)rule_matches(&conf->rules[0]), "three workers' matches summed");
+	add_rule(&conf->rules, &conf->nrules, num_rule(RULE_QTYPE, 255), action_new(ACT_DROP));
+	if (rulechain_move(&conf->rules, &conf->nrules, 1, 0) < 0)
+		diag("move");
+	is_int(0, (long long)rule_matches(&conf->rules[0]), "a new rule starts at 0");
+	is_int(3, (long long)rule_matches(&conf->rules[1]), "the moved-past rule kept its 3");
+	is_int(FE_V_FORWARD, eval(&q, (struct qspec){ .name = "example.org." }), "evaluated again");
+	free(q.buf);
+	is_int(4, (long long)rule_matches(&conf->rules[1]), "and counts on after the move");
+	clear_rules();
+}
+
 static struct action *pool_action(const char *name, bool stop)
 {
 	struct action *a = action_new(ACT_POOL);
@@ -224,10 +250,12 @@ static void test_chain(void)
 	is_int(FE_V_FORWARD, eval(&q, (struct qspec){ .name = "example.org." }), "other forwarded");
 	ok(q.pool == rec, "to the rec pool");
 	free(q.buf);
-	is_int(1, (long long)conf->rules[0].matches, "ANY rule matched once");
-	is_int(1, (long long)conf->rules[1].matches, "CH TXT rule matched once");
-	is_int(1, (long long)conf->rules[2].matches, "suffix rule matched once");
+	is_int(1, (long long)rule_matches(&conf->rules[0]), "ANY rule matched once");
+	is_int(1, (long long)rule_matches(&conf->rules[1]), "CH TXT rule matched once");
+	is_int(1, (long long)rule_matches(&conf->rules[2]), "suffix rule matched once");
 	clear_rules();
+
+	test_counts_per_worker();
 
 	/* non-terminal actions go on; PoolAction(name, false) too; no terminal -> forward */
 	add_rule(&conf->rules, &conf->nrules, rule_new(RULE_ALL), action_new(ACT_NONE));
