@@ -672,6 +672,7 @@ def scaling_runs(runs):
     return ["| metric | 1 worker min / **median** / max | 2 workers min / **median** / max "
             "| 2 / 1 |", "|---|---|---|---|",
             row("QPS at max load", lambda r: r["qps"], 0),
+            row("lost queries", lambda r: r["lost"], 0, False),
             row("server CPU µs/query (W)", lambda r: r["cpu_us_per_q"], 2),
             row("dnsload CPU µs/query (L)", lambda r: r["load_cpu_us_per_q"], 2),
             row("server CPU-s/s", per_s("server_cpu_s"), 2),
