@@ -66,6 +66,9 @@ struct opts {
 	struct sockaddr_in server;
 	unsigned nsock, batch, window, timeout_ms, names, edns, threads;
 	bool gso;                       /* -G: send with UDP_SEGMENT */
+	uint32_t src_first;             /* -A: first source address (host order) */
+	unsigned nsrc;                  /* -A: how many; 0: the kernel picks */
+	unsigned sock_base;             /* this thread's first socket, all threads counted */
 	uint64_t count, seed;
 	double rate, seconds;
 	enum mode mode;
@@ -578,6 +581,14 @@ static int open_sockets(struct load *l)
 		int sz = 4 << 20;
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		/* -A: socket k (counted over all threads) from address k % n,
+		 * so every address has sockets and each socket one address. */
+		if (l->o.nsrc > 0) {
+			struct sockaddr_in src = { .sin_family = AF_INET };
+			src.sin_addr.s_addr = htonl(l->o.src_first + (l->o.sock_base + i) % l->o.nsrc);
+			if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+				return -1;
+		}
 		/* connect(): the kernel drops datagrams from anyone else, and
 		 * sendmmsg needs no address per message. */
 		if (connect(fd, (struct sockaddr *)&l->o.server, sizeof(l->o.server)) < 0)
@@ -677,6 +688,25 @@ static int parse_server(const char *s, struct sockaddr_in *sa)
 	return port > 0 && port < 65536 && inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
+/* -A IP/N: N consecutive source addresses from IP (1 <= N <= 65536). */
+static int parse_sources(const char *s, struct opts *o)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip))
+		return -1;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	struct in_addr a;
+	char *end;
+	unsigned long n = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, ip, &a) != 1 || *end != '\0' || n == 0 || n > 65536)
+		return -1;
+	o->src_first = ntohl(a.s_addr);
+	o->nsrc = (unsigned)n;
+	return 0;
+}
+
 static int parse_qtype(const char *s, uint16_t *out)
 {
 	static const struct { const char *name; uint16_t v; } types[] = {
@@ -713,6 +743,9 @@ static void usage(void)
 		"  -T MS             a query unanswered this long is lost (1000)\n"
 		"  -S N              source sockets/ports (64)\n"
 		"  -b N              queries per sendmmsg (16)\n"
+		"  -A IP/N           source addresses: sockets spread over N addresses\n"
+		"                    from IP up (e.g. 127.0.0.1/64: many clients on\n"
+		"                    loopback); default: the kernel's choice\n"
 		"  -G                send each run of equal-length queries in a batch as\n"
 		"                    one UDP GSO message (UDP_SEGMENT); the server still\n"
 		"                    gets one datagram per query\n"
@@ -734,7 +767,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			    .seed = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32)) };
 	static const struct option longs[] = { { "threads", required_argument, NULL, 'j' },
 					       { NULL, 0, NULL, 0 } };
-	while ((c = getopt_long(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:j:Gh", longs,
+	while ((c = getopt_long(argc, argv, "s:m:N:f:z:q:r:w:n:t:T:S:b:e:R:L:j:A:Gh", longs,
 				NULL)) != -1) {
 		switch (c) {
 		case 's': have_server = parse_server(optarg, &o->server) == 0; break;
@@ -760,6 +793,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case 'L': o->label = optarg; break;
 		case 'j': o->threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'G': o->gso = true; break;
+		case 'A': if (parse_sources(optarg, o) < 0) return -1; break;
 		default: return -1;
 		}
 	}
@@ -781,6 +815,7 @@ static struct opts share(const struct opts *o, unsigned t)
 	struct opts p = *o;
 	unsigned n = o->threads;
 	p.nsock = o->nsock / n + (t < o->nsock % n);
+	p.sock_base = t * (o->nsock / n) + (t < o->nsock % n ? t : o->nsock % n);
 	p.window = o->window / n + (t < o->window % n);
 	p.rate = o->rate / n;
 	p.count = o->count / n + (t < o->count % n);

@@ -48,6 +48,11 @@ PARTS = ("rounds", "scaling", "callgrind", "memory")   # the run's parts, in ord
 # equal-length queries as one UDP GSO send that the kernel cuts into the
 # same datagrams). bench/README.md has what each costs.
 SCALING_LOADS = {"plain": [], "gso": ["-G"]}
+# dnsgate hands all of a client address's queries to one worker (steer.h),
+# so a load from 127.0.0.1 alone would keep a second worker idle: the
+# scaling runs come from 64 loopback addresses, one per source socket, as
+# an ISP's many subscribers would.
+SCALING_SOURCES = ["-A", "127.0.0.1/64"]
 
 # Names per path: hit = 1,000 names repeated (cached after the first pass),
 # miss = unique names under the rec pool's wildcard zone, auth = unique names
@@ -361,7 +366,7 @@ class Bench:
                     out["loads"][ld][workers].append(self.measured(
                         srvs[workers], "hit", ["-w", self.a.window * 2, "-n", self.a.max_count,
                                                "-t", self.a.seconds, "-T", 1000, "-j", 2]
-                        + SCALING_LOADS[ld], cpus=both))
+                        + SCALING_SOURCES + SCALING_LOADS[ld], cpus=both))
             for ld in loads:
                 out["loads"][ld]["ceiling"] = scaling_ceiling(out["loads"][ld])
             for workers, srv in srvs.items():

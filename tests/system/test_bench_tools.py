@@ -2,9 +2,12 @@
 # Copyright (c) dnsgate contributors
 """bench/dnsload and bench/nullresp, the benchmark's own tools: they must
 count right, or every number bench/run.py prints is wrong."""
+import collections
 import json
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 import dns.message
@@ -108,3 +111,43 @@ def test_dnsload_against_nsd_gets_real_answers(build_dir, nsd_auth, tmp_path):
     out = dnsload(build_dir, nsd_auth.port, "-m", "miss", "-z", "elsewhere.test",
                   "-n", 50, "-w", 8)
     assert out["received"] == 50 and out["rcodes"]["refused"] == 50
+
+
+def test_dnsload_spreads_sockets_over_source_addresses(build_dir, free_port):
+    # -A 127.0.0.9/5 with 10 sockets over 2 threads: every address of the
+    # five carries exactly two source ports (sockets are numbered across
+    # threads), and every query is still answered (connect() matches).
+    port = free_port()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", port))
+    srv.settimeout(0.2)
+    seen = collections.defaultdict(set)
+    done = threading.Event()
+
+    def echo():
+        while not done.is_set():
+            try:
+                data, frm = srv.recvfrom(4096)
+            except socket.timeout:
+                continue
+            seen[frm[0]].add(frm[1])
+            srv.sendto(data[:2] + bytes([data[2] | 0x80]) + data[3:], frm)
+
+    t = threading.Thread(target=echo)
+    t.start()
+    try:
+        out = dnsload(build_dir, port, "-A", "127.0.0.9/5", "-S", 10, "-j", 2, "-n", 400,
+                      "-w", 20, "-t", 5)
+    finally:
+        done.set()
+        t.join()
+        srv.close()
+    assert (out["sent"], out["received"], out["mismatch"]) == (400, 400, 0)
+    assert {ip: len(ports) for ip, ports in seen.items()} == \
+        {"127.0.0.%d" % i: 2 for i in range(9, 14)}
+
+
+def test_dnsload_refuses_a_bad_source_range(build_dir, free_port):
+    r = subprocess.run([str(tool(build_dir, "dnsload")), "-s", "127.0.0.1:%d" % free_port(),
+                        "-A", "127.0.0.1"], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and "usage" in r.stderr
