@@ -27,6 +27,7 @@ DESC = {
     "newServer": "declare a backend {address, name, pool, order, weight, health check options}",
     "getServer": "a backend by number or name (setUp(), setDown(), setAuto(), isUp())",
     "getPool": "a pool by name (setCache(), getCache())",
+    "setUDPSocketBufferSizes": "the UDP listeners' receive and send buffers in bytes (0: the system's largest, the default)",
     "newPacketCache": "a packet cache of n entries {maxTTL, minTTL, temporaryFailureTTL, ...}",
     "setServerPolicy": "leastOutstanding (default), firstAvailable, roundrobin, wrandom, whashed, chashed",
     "setPoolServerPolicy": "the policy of one pool",

@@ -192,6 +192,10 @@ struct fe_conf {
 	unsigned max_tcp_conn_duration_s;     /* 0: unlimited */
 	unsigned max_udp_outstanding;         /* per backend, default 65535 */
 	unsigned udp_timeout_s;               /* default 2 */
+	/* setUDPSocketBufferSizes: the listeners' SO_RCVBUF / SO_SNDBUF in
+	 * bytes; 0: as large as the system allows (net.core.rmem_max /
+	 * wmem_max), what dnsdist does from 1.9 on */
+	unsigned udp_rcvbuf, udp_sndbuf;
 	unsigned tcp_recv_timeout_s;          /* default 2 */
 
 	bool verbose_health_checks;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -57,6 +58,8 @@ struct daemon {
 	struct dynctl *dynctl;      /* dynamic blocks' once-a-second round */
 	struct vrrpctl *vrrp;       /* NULL without addVRRP{} */
 	_Atomic bool ctl_stop;
+	unsigned udp_rcvbuf, udp_sndbuf;         /* asked for (udp_buffer_sizes()) */
+	unsigned udp_rcvbuf_got, udp_sndbuf_got; /* in effect on the last listener */
 };
 
 void daemon_request_stop(void)
@@ -155,6 +158,8 @@ static int open_worker_fds(struct daemon *d, struct worker_fds *fds)
 			fds->udp[i] = udp_listener_open(&l->addr, true);
 			if (fds->udp[i] < 0)
 				return bind_error(l, "udp", fds->udp[i]);
+			udp_set_buffers(fds->udp[i], d->udp_rcvbuf, d->udp_sndbuf, &d->udp_rcvbuf_got,
+					&d->udp_sndbuf_got);
 		}
 		if (l->do_tcp && repeats_before(d->conf, i, false) == 0) {
 			fds->tcp[i] = tcp_listener_open(&l->addr, true, l->tcp_listen_queue);
@@ -192,6 +197,34 @@ static void steer_clients(struct daemon *d, const struct worker_fds *fds)
 	else
 		dg_log(LOG_INFO, "daemon", "clients steered to %u workers by address (/%u, IPv6 /%u)",
 		       d->nworkers, v4, v6 < STEER_V6_MAX_BITS ? v6 : STEER_V6_MAX_BITS);
+}
+
+/* A number from /proc/sys (net.core.rmem_max...); 0 when unreadable. */
+static unsigned sysctl_uint(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned v = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * The UDP listeners' buffer sizes: setUDPSocketBufferSizes, or else the
+ * largest the system allows, as dnsdist does from 1.9 on. A burst (a cache
+ * expiry storm, a wave of clients coming back) waits in the receive buffer
+ * while a worker is busy; the kernel's default of ~208 KiB holds about 250
+ * queries.
+ */
+static void udp_buffer_sizes(struct daemon *d)
+{
+	d->udp_rcvbuf = d->conf->udp_rcvbuf ? d->conf->udp_rcvbuf
+					    : sysctl_uint("/proc/sys/net/core/rmem_max");
+	d->udp_sndbuf = d->conf->udp_sndbuf ? d->conf->udp_sndbuf
+					    : sysctl_uint("/proc/sys/net/core/wmem_max");
 }
 
 static void close_fds(int *fds, int n)
@@ -268,6 +301,10 @@ static void log_start(const struct daemon *d)
 	}
 	dg_log(LOG_NOTICE, "daemon", "started %u workers, %d backends", d->nworkers,
 	       d->conf->nbackends);
+	if (d->udp_rcvbuf_got > 0)
+		dg_log(d->udp_rcvbuf_got < d->udp_rcvbuf ? LOG_WARNING : LOG_INFO, "daemon",
+		       "UDP listener buffers: receive %u bytes (asked %u), send %u bytes (asked %u)",
+		       d->udp_rcvbuf_got, d->udp_rcvbuf, d->udp_sndbuf_got, d->udp_sndbuf);
 }
 
 static void log_stats(const struct daemon *d)
@@ -451,6 +488,7 @@ int daemon_run(struct fe_conf *conf)
 	}
 	if (ret == DG_OK)
 		ret = start_lua(&d);
+	udp_buffer_sizes(&d);
 	if (ret == DG_OK) {
 		d.workers = calloc(d.nworkers, sizeof(*d.workers));
 		ret = d.workers ? start_workers(&d) : DG_ENOMEM;

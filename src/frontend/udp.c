@@ -52,6 +52,26 @@ int udp_listener_open(const union dg_sockaddr *addr, bool reuseport)
 	return fd;
 }
 
+/* One buffer: the plain option, then the forcing one if that fell short. */
+static unsigned set_buffer(int fd, int opt, int force_opt, unsigned want)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+	if (want > 0 && set_int(fd, SOL_SOCKET, opt, (int)want) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, opt, &v, &len) == 0 && (unsigned)v / 2 < want)
+		(void)set_int(fd, SOL_SOCKET, force_opt, (int)want);
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0)
+		return 0;
+	return (unsigned)v / 2;
+}
+
+void udp_set_buffers(int fd, unsigned rcv, unsigned snd, unsigned *got_rcv, unsigned *got_snd)
+{
+	*got_rcv = set_buffer(fd, SO_RCVBUF, SO_RCVBUFFORCE, rcv);
+	*got_snd = set_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE, snd);
+}
+
 void udp_addr_pack(union idt_addr *dst, const union dg_sockaddr *src)
 {
 	socklen_t len = dg_sockaddr_len(src);

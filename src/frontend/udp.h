@@ -31,6 +31,16 @@ union idt_addr;
  */
 DG_MUSTCHECK int udp_listener_open(const union dg_sockaddr *addr, bool reuseport);
 
+/**
+ * Sets fd's receive and send buffers to rcv and snd bytes (0 leaves one
+ * as it is): SO_RCVBUF/SO_SNDBUF, which the kernel caps at
+ * net.core.rmem_max/wmem_max, then SO_*BUFFORCE past that cap when the
+ * process may (CAP_NET_ADMIN; failure is not an error). *got_rcv and
+ * *got_snd receive the sizes in effect, as the kernel reports them halved
+ * (it doubles a request for its bookkeeping).
+ */
+void udp_set_buffers(int fd, unsigned rcv, unsigned snd, unsigned *got_rcv, unsigned *got_snd);
+
 /** True for 0.0.0.0 and ::, where answers need an explicit source. */
 bool udp_is_wildcard(const union dg_sockaddr *addr);
 

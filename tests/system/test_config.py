@@ -85,6 +85,14 @@ def test_unknown_option_key(tmp_path):
     assert f"{conf}:1: newServer: unknown option 'chekInterval'" in err
 
 
+def test_udp_buffer_sizes_checked(tmp_path):
+    conf = tmp_path / "buf.conf"
+    conf.write_text('setLocal("127.0.0.1:5300")\nsetUDPSocketBufferSizes(-1, 0)\n')
+    status, _, err = check_config(conf)
+    assert status == 1
+    assert f"{conf}:2: setUDPSocketBufferSizes: sizes must be 0" in err
+
+
 def test_missing_file_fails(tmp_path):
     status, out, err = check_config(tmp_path / "absent.conf")
     assert status == 1

@@ -122,3 +122,26 @@ def test_a_client_is_limited_once_across_workers(tmp_path, free_port):
         assert others == [20] * 6, others
     finally:
         assert fe.stop() == 0
+
+
+def test_udp_socket_buffer_sizes(tmp_path, free_port):
+    """setUDPSocketBufferSizes sets the listeners' buffers (the log reads
+    them back from the socket); without it they are raised to the system's
+    largest (net.core.rmem_max / wmem_max), as dnsdist 1.9 does."""
+    fe = Frontend(tmp_path / "set", ONE + "setUDPSocketBufferSizes(1000000, 300000)\n",
+                  be=free_port())
+    start_pinned(fe, {min(os.sched_getaffinity(0))})
+    try:
+        assert ("UDP listener buffers: receive 1000000 bytes (asked 1000000), "
+                "send 300000 bytes (asked 300000)") in fe.log_text()
+    finally:
+        assert fe.stop() == 0
+    rmem = int(open("/proc/sys/net/core/rmem_max").read())
+    wmem = int(open("/proc/sys/net/core/wmem_max").read())
+    fe = Frontend(tmp_path / "auto", ONE, be=free_port())
+    start_pinned(fe, {min(os.sched_getaffinity(0))})
+    try:
+        assert ("UDP listener buffers: receive %d bytes (asked %d), send %d bytes (asked %d)"
+                % (rmem, rmem, wmem, wmem)) in fe.log_text()
+    finally:
+        assert fe.stop() == 0

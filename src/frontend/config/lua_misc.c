@@ -9,6 +9,7 @@
  * (the operations issue adds them; main.c says so at startup).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -232,6 +233,18 @@ static int m_setConsoleMaximumConcurrentConnections(lua_State *L)
 	return 0;
 }
 
+/* setUDPSocketBufferSizes(recv, send): bytes for the UDP listeners. */
+static int m_setUDPSocketBufferSizes(lua_State *L)
+{
+	lua_Integer r = luaL_checkinteger(L, 1), s = luaL_checkinteger(L, 2);
+	if (r < 0 || r > INT_MAX / 2 || s < 0 || s > INT_MAX / 2)
+		return cfg_error(L, "setUDPSocketBufferSizes: sizes must be 0 (the system's "
+				 "largest) to %d bytes", INT_MAX / 2);
+	cfg_conf(L)->udp_rcvbuf = (unsigned)r;
+	cfg_conf(L)->udp_sndbuf = (unsigned)s;
+	return 0;
+}
+
 /* Console settings dnsdist has that dnsgate accepts without effect. */
 static int m_console_accept(lua_State *L)
 {
@@ -378,6 +391,7 @@ const struct cfg_fn cfg_misc_fns[] = {
 	{ "webserver", m_webserver },
 	{ "setWebserverConfig", m_setWebserverConfig },
 	{ "hashPassword", m_hashPassword },
+	{ "setUDPSocketBufferSizes", m_setUDPSocketBufferSizes },
 	{ "setSecurityPollSuffix", m_accept },
 	{ "setSecurityPollInterval", m_accept },
 	{ NULL, NULL },
