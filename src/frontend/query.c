@@ -126,6 +126,9 @@ int query_parse(struct fe_query *q, const struct fe_conf *conf)
 	q->ecs_value_set = false;
 	q->edns_added = false;
 	q->ecs_added = false;
+	/* rules_eval() resets it too, but a dynamic block answers before the
+	 * rules run, and its answer must not be held by a stale value */
+	q->delay_ms = 0;
 	return DG_OK;
 }
 

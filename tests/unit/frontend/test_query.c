@@ -32,6 +32,17 @@ static void test_parse(void)
 	is_int(AF_INET, q.client_addr.family, "client address derived from sockaddr");
 	free(q.buf);
 
+	/* Per-query state starts afresh: a dynamic block answers before
+	 * rules_eval() would reset the delay, so a stale one held the answer. */
+	qh_build(&q, &s);
+	q.delay_ms = 777;
+	q.skip_cache = true;
+	q.use_ecs = false;
+	is_err(0, query_parse(&q, conf), "query with stale state parses");
+	is_int(0, q.delay_ms, "no DelayAction delay before the rules ran");
+	ok(!q.skip_cache && q.use_ecs, "cache and ECS defaults back");
+	free(q.buf);
+
 	struct qspec e = { .name = "example.com.", .edns = true, .do_bit = true, .udp_size = 4096 };
 	qh_build(&q, &e);
 	is_err(0, query_parse(&q, conf), "EDNS query parses");
