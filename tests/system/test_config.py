@@ -60,36 +60,33 @@ def test_guide_save_line_fails_naming_its_line(tmp_path):
     assert f"{conf}:{save_line}: unexpected symbol near '#'" in err
 
 
-def test_unsupported_function(tmp_path):
-    conf = tmp_path / "doh.conf"
-    conf.write_text('setLocal("127.0.0.1:5300")\n\naddDOHLocal("127.0.0.1:443")\n')
+def refused(tmp_path, text):
+    """Checks a configuration that must fail; its path and stderr."""
+    conf = tmp_path / "bad.conf"
+    conf.write_text(text)
     status, _, err = check_config(conf)
-    assert status == 1
+    assert status == 1, err
+    return conf, err
+
+
+def test_unsupported_function(tmp_path):
+    conf, err = refused(tmp_path, 'setLocal("127.0.0.1:5300")\n\naddDOHLocal("127.0.0.1:443")\n')
     assert f"{conf}:3: function addDOHLocal is not supported by dnsgate" in err
     assert err.count(f"{conf}:") == 1, "file:line appears exactly once"
 
 
 def test_lua_error_names_file_and_line(tmp_path):
-    conf = tmp_path / "typo.conf"
-    conf.write_text('newServer("127.0.0.1:53")\nlocal x = nil\nprint(x.y)\n')
-    status, _, err = check_config(conf)
-    assert status == 1
+    conf, err = refused(tmp_path, 'newServer("127.0.0.1:53")\nlocal x = nil\nprint(x.y)\n')
     assert re.search(re.escape(f"{conf}:3: ") + r"attempt to index a nil value", err), err
 
 
 def test_unknown_option_key(tmp_path):
-    conf = tmp_path / "key.conf"
-    conf.write_text('newServer({address="127.0.0.1:53", chekInterval=5})\n')
-    status, _, err = check_config(conf)
-    assert status == 1
+    conf, err = refused(tmp_path, 'newServer({address="127.0.0.1:53", chekInterval=5})\n')
     assert f"{conf}:1: newServer: unknown option 'chekInterval'" in err
 
 
 def test_udp_buffer_sizes_checked(tmp_path):
-    conf = tmp_path / "buf.conf"
-    conf.write_text('setLocal("127.0.0.1:5300")\nsetUDPSocketBufferSizes(-1, 0)\n')
-    status, _, err = check_config(conf)
-    assert status == 1
+    conf, err = refused(tmp_path, 'setLocal("127.0.0.1:5300")\nsetUDPSocketBufferSizes(-1, 0)\n')
     assert f"{conf}:2: setUDPSocketBufferSizes: sizes must be 0" in err
 
 
