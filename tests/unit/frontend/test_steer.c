@@ -147,10 +147,55 @@ static void test_kernel(int type, const char *what)
 		close(fds[i]);
 }
 
+/*
+ * IPv6: loopback has one address, ::1, whose /64 is all zeros, so this
+ * shows that the kernel accepts the v6 program and that it decides (every
+ * source port on the socket steer_index() names, where the kernel's own
+ * hash would spread them), not that it reads the right words: netns tests
+ * with real IPv6 prefixes would.
+ */
+static void test_kernel_v6(void)
+{
+	int fds[NSOCK], one = 1;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	for (int i = 0; i < NSOCK; i++) {
+		fds[i] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0 || setsockopt(fds[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+		    bind(fds[i], (struct sockaddr *)&a, sizeof(a)) < 0) {
+			ok(false, "udp6: group on ::1");
+			return;
+		}
+		socklen_t len = sizeof(a);
+		getsockname(fds[i], (struct sockaddr *)&a, &len);
+	}
+	is_err(DG_OK, steer_attach(fds[0], AF_INET6, 64, NSOCK), "udp6: program attached");
+	unsigned want = steer_index(AF_INET6, a.sin6_addr.s6_addr, 64, NSOCK);
+	int right = 0;
+	for (int k = 0; k < 8; k++) {
+		int c = socket(AF_INET6, SOCK_DGRAM, 0);
+		(void)sendto(c, "x", 1, 0, (struct sockaddr *)&a, sizeof(a));
+		struct pollfd p[NSOCK];
+		for (int i = 0; i < NSOCK; i++)
+			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (poll(p, NSOCK, 1000) > 0) {
+			for (int i = 0; i < NSOCK; i++) {
+				char ch;
+				if (recv(fds[i], &ch, 1, 0) == 1)
+					right += i == (int)want;
+			}
+		}
+		close(c);
+	}
+	is_int(8, right, "udp6: 8 source ports of ::1, all on the socket steer_index() names");
+	for (int i = 0; i < NSOCK; i++)
+		close(fds[i]);
+}
+
 int main(void)
 {
 	test_hash();
 	test_kernel(SOCK_DGRAM, "udp");
 	test_kernel(SOCK_STREAM, "tcp");
+	test_kernel_v6();
 	return tap_done();
 }
