@@ -245,7 +245,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return serve(web, c, rt);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's error logger: its fmt is a printf format (clang's
+ * -Wformat-nonliteral needs the attribute to accept vsnprintf on it). */
+DG_PRINTF(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[256];
 	(void)cls;
