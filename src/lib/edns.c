@@ -37,7 +37,11 @@ int dg_edns_parse_rdata(struct dg_edns *e, const uint8_t *rdata, uint16_t rdlen)
 {
 	struct dg_rd rd = dg_rd_init(rdata, rdlen);
 
+	bool full = false;
 	e->nopts = 0;
+	/* Past the table's size the options are still walked: DG_ELIMIT
+	 * promises that they tile the RDATA, and the in-place editors
+	 * (dg_edns_wire_*) rely on that to walk them by their lengths. */
 	while (dg_rd_left(&rd) > 0) {
 		uint16_t code = dg_rd_u16(&rd, DG_EOPT_TRUNC);
 		uint16_t len = dg_rd_u16(&rd, DG_EOPT_TRUNC);
@@ -46,10 +50,11 @@ int dg_edns_parse_rdata(struct dg_edns *e, const uint8_t *rdata, uint16_t rdlen)
 		if (rd.err != DG_OK)
 			return rd.err;
 		if (e->nopts == DG_EDNS_MAX_OPTS)
-			return DG_ELIMIT;
-		e->opts[e->nopts++] = (struct dg_edns_opt){ code, len, data };
+			full = true;
+		else
+			e->opts[e->nopts++] = (struct dg_edns_opt){ code, len, data };
 	}
-	return DG_OK;
+	return full ? DG_ELIMIT : DG_OK;
 }
 
 int dg_edns_parse(struct dg_edns *e, const struct dg_pkt *pkt)

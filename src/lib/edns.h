@@ -88,7 +88,8 @@ void dg_edns_init(struct dg_edns *e, uint16_t udp_size);
  * @retval 0 when there is an OPT.
  * @retval DG_ENOTFOUND when there is none.
  * @retval DG_EOPT_TRUNC when an option runs past the RDATA.
- * @retval DG_ELIMIT when there are more than DG_EDNS_MAX_OPTS options.
+ * @retval DG_ELIMIT when there are more than DG_EDNS_MAX_OPTS options, all
+ *         of them inside the RDATA (e holds the first DG_EDNS_MAX_OPTS).
  */
 DG_MUSTCHECK int dg_edns_parse(struct dg_edns *e, const struct dg_pkt *pkt);
 
@@ -103,7 +104,8 @@ void dg_edns_parse_ttl(struct dg_edns *e, uint16_t rclass, uint32_t ttl);
  * Parses OPT RDATA into e's option list (nopts, opts); the other fields
  * are left as they are (see dg_edns_parse_ttl()). Option data points into
  * rdata (borrowed).
- * @retval 0, DG_EOPT_TRUNC, DG_ELIMIT (more than DG_EDNS_MAX_OPTS options).
+ * @retval 0, DG_EOPT_TRUNC (an option runs past the RDATA, wherever it is),
+ *         DG_ELIMIT (more than DG_EDNS_MAX_OPTS options, all inside it).
  */
 DG_MUSTCHECK int dg_edns_parse_rdata(struct dg_edns *e, const uint8_t *rdata, uint16_t rdlen);
 

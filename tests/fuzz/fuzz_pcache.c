@@ -8,16 +8,21 @@
  * looked up and served (ID rewritten, TTLs patched from those offsets).
  * Nothing may read or write outside the buffers, and a hit must be the
  * answer that went in: same length, the query's ID, the rest of the header
- * and the question unchanged.
+ * and the question unchanged. The same answer also goes through the other
+ * in-place edits an answer gets on its way to the client: truncateTC's cut
+ * (backend_truncate_tc) and the removal of the OPT or ECS option dnsgate
+ * added (route_fix_answer), which may only shorten it.
  */
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend/backend.h"
 #include "frontend/conf.h"
 #include "frontend/pcache.h"
 #include "frontend/query.h"
+#include "frontend/route.h"
 #include "lib/err.h"
 #include "lib/pkt.h"
 
@@ -57,6 +62,29 @@ static int make_query(struct fe_query *q, uint8_t *qbuf, const uint8_t *data, si
 	return query_parse(q, conf);
 }
 
+/* truncateTC and route_fix_answer on a copy of the answer, in place. */
+static void edit_answer(struct fe_query *q, const uint8_t *data, size_t size)
+{
+	uint8_t *buf = malloc(FE_QUERY_BUFSZ);
+	if (buf == NULL)
+		return;
+	memcpy(buf, data, size);
+	int n = backend_truncate_tc(buf, size, FE_QUERY_BUFSZ, q->q.end_off, data[size - 1] & 1);
+	if (n > FE_QUERY_BUFSZ)
+		abort();
+	memcpy(buf, data, size);
+	struct fe_query a = *q;
+	a.buf = buf;
+	a.len = size;
+	a.cap = FE_QUERY_BUFSZ;
+	a.edns_added = data[size - 1] & 2;
+	a.ecs_added = data[size - 1] & 4;
+	route_fix_answer(&a);
+	if (a.len > size)
+		abort();
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t qbuf[FE_QUERY_BUFSZ], out[FE_QUERY_BUFSZ];
@@ -81,5 +109,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	pcache_clear(cache);
+	edit_answer(&q, data, size);
 	return 0;
 }

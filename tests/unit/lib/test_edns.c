@@ -230,6 +230,23 @@ static void test_parse_rdata_errors(void)
 	memset(rd, 0, sizeof(rd));
 	is_err(DG_OK, dg_edns_parse_rdata(&e, rd, 4 * DG_EDNS_MAX_OPTS), "16 options");
 	is_err(DG_ELIMIT, dg_edns_parse_rdata(&e, rd, sizeof(rd)), "17 options");
+	/* one more, running past the RDATA: that is the answer, not the count
+	 * (found by fuzz_pcache: the wire editors walked into it) */
+	uint8_t rd2[4 * (DG_EDNS_MAX_OPTS + 2)] = { 0 };
+	dg_put_u16(rd2 + 4 * (DG_EDNS_MAX_OPTS + 1) + 2, 40);
+	is_err(DG_EOPT_TRUNC, dg_edns_parse_rdata(&e, rd2, sizeof(rd2)),
+	       "18 options, the last one cut short");
+	/* the same RDATA in an answer's OPT: the in-place editors refuse it */
+	uint8_t msg[DG_HDR_LEN + DG_EDNS_OPT_FIXED + sizeof(rd2)] = { 0 };
+	dg_put_u16(msg + 10, 1); /* ARCOUNT */
+	dg_put_u16(msg + DG_HDR_LEN + 1, 41);
+	dg_put_u16(msg + DG_HDR_LEN + 3, 4096);
+	dg_put_u16(msg + DG_HDR_LEN + 9, sizeof(rd2));
+	memcpy(msg + DG_HDR_LEN + DG_EDNS_OPT_FIXED, rd2, sizeof(rd2));
+	ok(dg_edns_wire_remove_option(msg, sizeof(msg), DG_HDR_LEN, 8) < 0,
+	   "removing an option from that OPT is refused");
+	ok(dg_edns_wire_find_option(msg, sizeof(msg), DG_HDR_LEN, 8) < 0,
+	   "and finding one too");
 
 	e.udp_size = 100;
 	is_int(512, dg_edns_payload(&e), "payload below 512 counts as 512");
