@@ -317,3 +317,17 @@ static inline bool fe_backend_is_up(const struct fe_backend *be)
 		return false;
 	return atomic_load_explicit(&be->healthy, memory_order_relaxed);
 }
+
+/**
+ * The backend's state in dnsdist's words, for showServers() and the API:
+ * "UP"/"DOWN" when forced (setUp/setDown), "up"/"down" as health decides.
+ */
+static inline const char *fe_backend_state_word(const struct fe_backend *be)
+{
+	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
+	if (admin == FE_ADMIN_UP)
+		return "UP";
+	if (admin == FE_ADMIN_DOWN)
+		return "DOWN";
+	return atomic_load_explicit(&be->healthy, memory_order_relaxed) ? "up" : "down";
+}

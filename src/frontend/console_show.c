@@ -128,17 +128,6 @@ void console_cmds_sample(struct console_rt *rt, uint64_t now_us)
 	rt->prev_us = now_us;
 }
 
-/* "up"/"down" as health decides, "UP"/"DOWN" when forced (dnsdist's words). */
-static const char *be_state(const struct fe_backend *be)
-{
-	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
-	if (admin == FE_ADMIN_UP)
-		return "UP";
-	if (admin == FE_ADMIN_DOWN)
-		return "DOWN";
-	return atomic_load_explicit(&be->healthy, memory_order_relaxed) ? "up" : "down";
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -221,7 +210,7 @@ static void srv_fill(const struct fe_backend *be, const struct console_be_sample
 	snprintf(x->out, sizeof(x->out), "%llu",
 		 (unsigned long long)(s->queries > gone ? s->queries - gone : 0));
 	be_pools(be, x->pools, sizeof(x->pools));
-	*r = (struct srv_row){ x->idx, be->name, x->addr, be_state(be), x->qps, "0", x->ord,
+	*r = (struct srv_row){ x->idx, be->name, x->addr, fe_backend_state_word(be), x->qps, "0", x->ord,
 			       x->wt, x->queries, x->drops, x->drate, x->lat, x->out, x->pools };
 }
 

@@ -76,7 +76,7 @@ struct rl_ip {
 	uint64_t interval_ns, tolerance_ns;
 	size_t nslots; /* power of two */
 	uint64_t mask4[2], mask6[2]; /* v4_mask / v6_mask over the address bytes */
-	_Atomic(struct rl_table *) tables[RL_MAX_WORKERS];
+	_Atomic(struct rl_table *) tables[FE_MAX_WORKERS];
 };
 
 /* The mask of a prefix of bits over 16 address bytes, as two loaded words. */
@@ -118,7 +118,7 @@ void rl_ip_free(struct rl_ip *rl)
 {
 	if (rl == NULL)
 		return;
-	for (int i = 0; i < RL_MAX_WORKERS; i++)
+	for (int i = 0; i < FE_MAX_WORKERS; i++)
 		free(atomic_load_explicit(&rl->tables[i], memory_order_acquire));
 	free(rl);
 }
@@ -192,7 +192,7 @@ bool rl_ip_over(struct rl_ip *rl, unsigned worker, const struct dg_addr *addr, u
 {
 	if (rl->interval_ns == 0)
 		return true;
-	if ((addr->family != AF_INET && addr->family != AF_INET6) || worker >= RL_MAX_WORKERS)
+	if ((addr->family != AF_INET && addr->family != AF_INET6) || worker >= FE_MAX_WORKERS)
 		return false;
 	struct rl_table *t = worker_table(rl, worker);
 	if (t == NULL)
@@ -215,7 +215,7 @@ const struct rl_ip_conf *rl_ip_conf(const struct rl_ip *rl)
 uint64_t rl_ip_evictions(const struct rl_ip *rl)
 {
 	uint64_t n = 0;
-	for (int i = 0; i < RL_MAX_WORKERS; i++) {
+	for (int i = 0; i < FE_MAX_WORKERS; i++) {
 		struct rl_table *t = atomic_load_explicit(&rl->tables[i], memory_order_acquire);
 		if (t != NULL)
 			n += atomic_load_explicit(&t->evictions, memory_order_relaxed);

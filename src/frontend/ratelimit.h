@@ -76,14 +76,11 @@ struct rl_ip *rl_ip_new(const struct rl_ip_conf *c);
 /** Frees a limiter. */
 void rl_ip_free(struct rl_ip *rl);
 
-/* Workers with a table of their own: every worker the daemon starts. */
-#define RL_MAX_WORKERS FE_MAX_WORKERS
-
 /**
  * Counts one query from addr at now_us against its netmask's bucket in
  * worker's table (allocated on the worker's first call; if that fails the
  * query is not limited). Only worker's own thread may pass worker, which
- * must be below RL_MAX_WORKERS (else nothing is limited). No lock.
+ * must be below FE_MAX_WORKERS (else nothing is limited). No lock.
  * @return true when that netmask is over its rate (MaxQPSIPRule matches).
  */
 bool rl_ip_over(struct rl_ip *rl, unsigned worker, const struct dg_addr *addr, uint64_t now_us);

@@ -42,17 +42,6 @@ static json_t *stats_object(const struct web *web, const struct web_snap *s)
 	return o;
 }
 
-static const char *server_state(const struct fe_backend *be)
-{
-	int admin = atomic_load_explicit(&be->admin, memory_order_relaxed);
-	/* dnsdist: "UP"/"DOWN" when forced, "up"/"down" from health checks. */
-	if (admin == FE_ADMIN_UP)
-		return "UP";
-	if (admin == FE_ADMIN_DOWN)
-		return "DOWN";
-	return atomic_load_explicit(&be->healthy, memory_order_relaxed) ? "up" : "down";
-}
-
 static json_t *server_json(const struct web *web, const struct web_snap *s, int i)
 {
 	const struct fe_backend *be = web->src.conf->backends[i];
@@ -65,7 +54,7 @@ static json_t *server_json(const struct web *web, const struct web_snap *s, int 
 		json_array_append_new(pools, json_string(be->pools[j]));
 	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:f, s:i, s:o, s:o, s:i, s:i, s:o, s:f, s:o,"
 			      " s:o, s:o, s:o}",
-			      "id", i, "name", name, "address", addr, "state", server_state(be),
+			      "id", i, "name", name, "address", addr, "state", fe_backend_state_word(be),
 			      "protocol", be->tcp_only ? "TCP" : "Do53", "qps", s->be_qps[i],
 			      "qpsLimit", 0, "outstanding", num(q > done ? q - done : 0.0), "reuseds",
 			      num(LDD(c->timeouts)), "weight", be->weight, "order", be->order, "pools",

@@ -111,11 +111,10 @@ static void rx_header_set(struct worker *w, unsigned i)
 
 int worker_recv(struct worker *w, int fd, bool named, bool ctl)
 {
-	if (!w->rx_ready || w->rx_named != named || w->rx_ctl != ctl) {
+	if (w->rx_named != named || w->rx_ctl != ctl) {
 		w->rx_named = named;
 		w->rx_ctl = ctl;
 		w->rx_used = W_BATCH;
-		w->rx_ready = true;
 	}
 	/* Only the headers the previous call filled had their lengths
 	 * overwritten (the caller has read them since). */
@@ -151,6 +150,7 @@ static int alloc_buffers(struct worker *w)
 		w->rxiov[i].iov_base = w->rxbuf + (size_t)i * W_BUFSZ;
 		w->rxiov[i].iov_len = W_BUFSZ;
 	}
+	w->rx_used = W_BATCH; /* no receive header is set up yet */
 	return DG_OK;
 }
 

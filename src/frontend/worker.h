@@ -135,8 +135,7 @@ struct worker {
 	struct mmsghdr rx[W_BATCH];
 	bool rx_named;              /* rx headers take the sender's address */
 	bool rx_ctl;                /* ... and packet info */
-	bool rx_ready;              /* the two above describe every rx header */
-	unsigned rx_used;           /* headers the last recvmmsg filled */
+	unsigned rx_used;           /* headers to set before the next recvmmsg */
 	struct iovec rxiov[W_BATCH];
 	union idt_addr rxaddr[W_BATCH];
 	union w_cmsg rxctl[W_BATCH];

@@ -133,8 +133,8 @@ static void test_per_worker(void)
 		over1 += rl_ip_over(rl, 1, &a, t);
 	is_int(0, over0 + over1, "worker 1 has a bucket of its own");
 	ok(rl_ip_over(rl, 1, &a, t), "worker 1: its 4th query is over");
-	ok(!rl_ip_over(rl, RL_MAX_WORKERS, &a, t), "a worker past the tables is not limited");
-	ok(!rl_ip_over(rl, RL_MAX_WORKERS - 1, &a, t), "the last table is a table of its own");
+	ok(!rl_ip_over(rl, FE_MAX_WORKERS, &a, t), "a worker past the tables is not limited");
+	ok(!rl_ip_over(rl, FE_MAX_WORKERS - 1, &a, t), "the last table is a table of its own");
 	uint64_t ev[3];
 	for (unsigned k = 1; k <= 2; k++) {
 		for (unsigned i = 0; i < 1000; i++) {
